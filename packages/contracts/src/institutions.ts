@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/** An institution's public address: lowercase letters, digits and single hyphens, 2 to 63 characters. */
+export const institutionSlug = z
+  .string()
+  .min(2, "An institution slug has at least 2 characters")
+  .max(63, "An institution slug has at most 63 characters")
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens");
+export type InstitutionSlug = z.infer<typeof institutionSlug>;
+
+/** A CSS colour in #rrggbb form, as partner branding is stored. */
+export const brandColour = z.string().regex(/^#[0-9a-f]{6}$/i, "Use a colour in #rrggbb form");
+
+/** What anyone may see of an institution before signing in: enough to pick it and show its branding. */
+export const institutionDirectoryEntry = z.object({
+  slug: institutionSlug,
+  displayName: z.string(),
+  primaryColour: brandColour,
+});
+export type InstitutionDirectoryEntry = z.infer<typeof institutionDirectoryEntry>;
+
+export const institutionBySlugInput = z.object({ slug: institutionSlug });
+export type InstitutionBySlugInput = z.infer<typeof institutionBySlugInput>;

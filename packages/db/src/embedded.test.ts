@@ -1,0 +1,22 @@
+import { mkdtemp } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { expect, it } from "vitest";
+import { PortInUseError, startEmbeddedPostgres } from "./embedded.ts";
+import { findFreePort } from "./testing/free-port.ts";
+
+it("refuses a taken port with a message that says what to do", async () => {
+  const port = await findFreePort();
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen(port, "127.0.0.1", resolve));
+  try {
+    const dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), "learnops-port-")), "pg");
+    const failure = await startEmbeddedPostgres({ dataDir, port, ephemeral: true }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PortInUseError);
+    expect((failure as Error).message).toContain(`port ${port}`);
+    expect((failure as Error).message).toContain("LEARNOPS_PG_PORT");
+  } finally {
+    squatter.close();
+  }
+});

@@ -1,0 +1,23 @@
+import type { Selectable } from "kysely";
+import type { Database } from "../client.ts";
+import type { Institutions } from "../schema.ts";
+
+export type Institution = Selectable<Institutions>;
+
+/** The public directory: what the sign-in picker shows, ordered by name. */
+export function listInstitutionDirectory(db: Database) {
+  return db
+    .selectFrom("institutions")
+    .select(["slug", "display_name", "primary_colour"])
+    .orderBy("display_name")
+    .orderBy("slug")
+    .execute();
+}
+
+export function findInstitutionBySlug(db: Database, slug: string) {
+  return db
+    .selectFrom("institutions")
+    .select(["id", "slug", "display_name", "primary_colour"])
+    .where("slug", "=", slug)
+    .executeTakeFirst();
+}
