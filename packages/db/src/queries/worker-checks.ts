@@ -28,3 +28,15 @@ export async function completeWorkerCheck(db: Database, params: { id: string; wo
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The newest check still waiting for a worker, if it was requested within the last `seconds`. */
+export function findRecentWaitingWorkerCheck(db: Database, seconds: number) {
+  return db
+    .selectFrom("worker_checks")
+    .selectAll()
+    .where("completed_at", "is", null)
+    .where("requested_at", ">", sql<Date>`now() - make_interval(secs => ${seconds})`)
+    .orderBy("requested_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -1,0 +1,30 @@
+import path from "node:path";
+import { z } from "zod";
+
+const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
+
+const apiEnv = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "DATABASE_URL must be a postgres:// connection string" }),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Serve the built learner, instructor and admin apps at /learn/, /teach/ and /admin/. */
+  SERVE_WEB_APPS: booleanFlag.default(true),
+  /** Folder holding learner/, instructor/ and admin/ with their `dist/` builds; the repository's apps/ by default. */
+  WEB_APPS_DIR: z
+    .string()
+    .min(1)
+    .default(path.resolve(import.meta.dirname, "../..")),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),
+});
+export type ApiEnv = z.infer<typeof apiEnv>;
+
+/** Parses the API's environment once, at start; a bad value stops the process with a readable message. */
+export function readApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
+  const parsed = apiEnv.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  throw new Error(`The API cannot start; fix these environment variables:\n${problems.join("\n")}`);
+}

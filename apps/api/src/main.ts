@@ -1,0 +1,62 @@
+import { serve } from "@hono/node-server";
+import { createDatabase } from "@learnops/db/client";
+import { startJobQueue } from "@learnops/jobs/queue";
+import pino from "pino";
+import { readApiEnv } from "./env.ts";
+import { createServer } from "./server.ts";
+
+const log = pino({ base: { service: "api" } });
+
+let env: ReturnType<typeof readApiEnv>;
+try {
+  env = readApiEnv();
+} catch (error) {
+  log.fatal((error as Error).message);
+  process.exit(1);
+}
+log.level = env.LOG_LEVEL;
+
+const db = createDatabase(env.DATABASE_URL, {
+  maxConnections: env.DATABASE_POOL_SIZE,
+  applicationName: "learnops-api",
+});
+const jobs = await startJobQueue({ connectionString: env.DATABASE_URL, role: "sender", log });
+const app = createServer({ services: { db, jobs }, log, webAppsDir: env.SERVE_WEB_APPS ? env.WEB_APPS_DIR : null });
+
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  log.info({ port: info.port, host: env.HOST }, "API listening");
+});
+server.on("error", (error: NodeJS.ErrnoException) => {
+  log.fatal(
+    { err: error },
+    error.code === "EADDRINUSE" ? `Port ${env.PORT} is in use; set PORT to a free port` : "HTTP server failed",
+  );
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "API stopping");
+  const deadline = setTimeout(() => {
+    log.error("shutdown timed out; exiting");
+    process.exit(1);
+  }, env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+  deadline.unref();
+
+  // Stop accepting connections, finish requests in flight, then release the queue and the pool.
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
+  await jobs
+    .stop({ graceful: true, close: true, timeout: 5_000 })
+    .catch((error) => log.warn({ err: error }, "job queue stop"));
+  await db.destroy().catch((error) => log.warn({ err: error }, "database pool close"));
+  log.info("API stopped");
+  clearTimeout(deadline);
+}
+
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,78 @@
+import { trpcServer } from "@hono/trpc-server";
+import { type ApiServices, createContext } from "@learnops/api/context";
+import { checkPlatformStatus } from "@learnops/api/readiness";
+import { appRouter } from "@learnops/api/root";
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { Logger } from "pino";
+import { mountWebApps } from "./web-apps.ts";
+
+export interface ServerOptions {
+  services: ApiServices;
+  log: Logger;
+  /** Folder holding the web apps' builds; null serves none (API only). */
+  webAppsDir: string | null;
+}
+
+type ServerEnv = { Variables: { requestId: string; log: Logger } };
+
+/** The HTTP surface: health and readiness, the tRPC API under /trpc, and the three web apps. */
+export function createServer({ services, log, webAppsDir }: ServerOptions): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+
+  // A caller's X-Request-Id is kept (so ids follow a request across services) when it is short and plain.
+  app.use(requestId({ limitLength: 64 }));
+  app.use(async (c, next) => {
+    const requestLog = log.child({ requestId: c.get("requestId") });
+    c.set("log", requestLog);
+    const started = performance.now();
+    await next();
+    requestLog.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+  });
+  app.use(secureHeaders({ crossOriginEmbedderPolicy: false }));
+
+  /** The process is up. Says nothing of its dependencies: that is /ready. */
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  /** The process can do its work: the database and the job queue both answer. */
+  app.get("/ready", async (c) => {
+    const status = await checkPlatformStatus(services);
+    const ready = status.database === "up" && status.jobQueue === "up";
+    return c.json({ ready, ...status }, ready ? 200 : 503);
+  });
+
+  app.use(
+    "/trpc/*",
+    trpcServer({
+      router: appRouter,
+      endpoint: "/trpc",
+      createContext: (_options, c) =>
+        createContext(services, { request: c.req.raw, requestId: c.get("requestId"), log: c.get("log") }),
+    }),
+  );
+
+  if (webAppsDir) {
+    const missing = mountWebApps(app, webAppsDir);
+    if (missing.length) log.warn({ missing }, "web apps not built; run `pnpm build` to serve them");
+    app.get("/", (c) => c.redirect("/learn/"));
+  }
+
+  app.notFound((c) => c.json({ error: "NOT_FOUND", message: `Nothing at ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    c.get("log").error({ err: error }, "unhandled error");
+    return c.json(
+      { error: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side.", requestId: c.get("requestId") },
+      500,
+    );
+  });
+  return app;
+}

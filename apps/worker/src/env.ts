@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+const workerEnv = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "DATABASE_URL must be a postgres:// connection string" }),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Jobs fetched per poll of each queue. */
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Batches of each queue worked at once in this process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  /** Seconds a shutdown waits for jobs in flight before it gives up (they are then retried elsewhere). */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(20),
+});
+export type WorkerEnv = z.infer<typeof workerEnv>;
+
+/** Parses the worker's environment once, at start; a bad value stops the process with a readable message. */
+export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const parsed = workerEnv.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  throw new Error(`The worker cannot start; fix these environment variables:\n${problems.join("\n")}`);
+}

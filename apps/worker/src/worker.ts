@@ -1,0 +1,38 @@
+import os from "node:os";
+import { createDatabase } from "@learnops/db/client";
+import { workAllQueues } from "@learnops/jobs/handlers";
+import { startJobQueue } from "@learnops/jobs/queue";
+import type { Logger } from "pino";
+import type { WorkerEnv } from "./env.ts";
+
+export interface RunningWorker {
+  workerId: string;
+  /** Stops fetching, lets jobs in flight finish (up to the timeout), then closes connections. */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(env: WorkerEnv, log: Logger): Promise<RunningWorker> {
+  const workerId = `${os.hostname()}:${process.pid}`;
+  const db = createDatabase(env.DATABASE_URL, {
+    maxConnections: env.DATABASE_POOL_SIZE,
+    applicationName: "learnops-worker",
+  });
+  const boss = await startJobQueue({ connectionString: env.DATABASE_URL, role: "worker", log });
+  await workAllQueues(
+    boss,
+    { db, log, workerId },
+    { batchSize: env.WORKER_BATCH_SIZE, localConcurrency: env.WORKER_CONCURRENCY },
+  );
+  log.info({ workerId }, "worker started");
+
+  return {
+    workerId,
+    async stop() {
+      await boss
+        .stop({ graceful: true, close: true, timeout: env.SHUTDOWN_TIMEOUT_SECONDS * 1000 })
+        .catch((error) => log.warn({ err: error }, "job queue stop"));
+      await db.destroy().catch((error) => log.warn({ err: error }, "database pool close"));
+      log.info({ workerId }, "worker stopped");
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { institutionsRouter } from "./routers/institutions.ts";
+import { operationsRouter } from "./routers/operations.ts";
+import { createCallerFactory, router } from "./trpc.ts";
+
+export const appRouter = router({
+  institutions: institutionsRouter,
+  operations: operationsRouter,
+});
+
+/** The API's type: the web apps import this (as a type only) to call procedures with checked inputs and outputs. */
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,84 @@
+/**
+ * The one tRPC instance. Every procedure is built from a named base procedure exported here, so checks that
+ * guard procedures (authentication, role, tenant scope) live in one place and none can be skipped.
+ */
+import type { ApiErrorData, FieldIssue } from "@learnops/contracts/errors";
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { Context } from "./context.ts";
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. Error shape: what a client is told when a procedure fails.
+// ---------------------------------------------------------------------------------------------------------
+
+interface SchemaIssue {
+  path?: readonly (PropertyKey | { key: PropertyKey })[] | undefined;
+  message: string;
+}
+
+function schemaIssuesOf(cause: unknown): readonly SchemaIssue[] | null {
+  if (cause && typeof cause === "object" && "issues" in cause && Array.isArray(cause.issues)) return cause.issues;
+  return null;
+}
+
+function toFieldIssue(issue: SchemaIssue): FieldIssue {
+  const path = (issue.path ?? [])
+    .map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    .join(".");
+  return { path, message: issue.message };
+}
+
+const genericFailure = "Something went wrong on our side. Please try again; if it keeps happening, quote the reference";
+
+const t = initTRPC.context<Context>().create({
+  // Stack traces never leave the server, whatever NODE_ENV says.
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const requestId = ctx?.requestId ?? null;
+    const issues = error.code === "BAD_REQUEST" ? schemaIssuesOf(error.cause) : null;
+    const fieldIssues = issues ? issues.map(toFieldIssue) : null;
+
+    let message = shape.message;
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      message = requestId ? `${genericFailure} ${requestId}.` : `${genericFailure} shown in the server log.`;
+    } else if (fieldIssues) {
+      message = `Invalid input: ${fieldIssues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`;
+    }
+
+    const data: ApiErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus, requestId, fieldIssues };
+    return { code: shape.code, message, data };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. Router and caller factories.
+// ---------------------------------------------------------------------------------------------------------
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+// ---------------------------------------------------------------------------------------------------------
+// 3. Base procedures.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Logs every call with its duration, and every unexpected failure with the request id and the real cause. */
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  const durationMs = Math.round(performance.now() - started);
+  if (result.ok) {
+    ctx.log.debug({ procedure: path, type, durationMs }, "procedure succeeded");
+  } else if (result.error.code === "INTERNAL_SERVER_ERROR") {
+    ctx.log.error({ procedure: path, type, durationMs, err: result.error.cause ?? result.error }, "procedure failed");
+  } else {
+    ctx.log.info({ procedure: path, type, durationMs, code: result.error.code }, "procedure refused");
+  }
+  return result;
+});
+
+/** Open to anyone, signed in or not: only for what the public may see or do. */
+export const publicProcedure = t.procedure.use(observed);
+
+/** A missing or foreign record: the same answer either way, so ids of other tenants' rows are not confirmed. */
+export function notFound(what: string): TRPCError {
+  return new TRPCError({ code: "NOT_FOUND", message: `${what} was not found` });
+}

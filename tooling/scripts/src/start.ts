@@ -1,0 +1,157 @@
+// The main job: the whole platform on one machine. Starts PostgreSQL (embedded unless DATABASE_URL is set),
+// migrates, loads demo data, runs the API and the worker as separate processes, waits until the API is
+// ready, and prints where everything is. Ctrl-C or SIGTERM stops the processes in order: API and worker
+// first, PostgreSQL last.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { createDatabase } from "@learnops/db/client";
+import { redactDatabaseUrl } from "@learnops/db/database-url";
+import { demoInstitutions, loadDemoData } from "@learnops/db/demo-data";
+import { defaultDataRoot } from "@learnops/db/embedded";
+import { readDatabaseEnv } from "@learnops/db/env";
+import { openDatabaseServer } from "@learnops/db/local-server";
+import { migrateToLatest } from "@learnops/db/migrator";
+
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const { values: flags } = parseArgs({ options: { watch: { type: "boolean", default: false } } });
+
+const port = Number.parseInt(process.env.PORT ?? "3000", 10);
+const dataRoot = process.env.LEARNOPS_DATA_DIR ? path.resolve(process.env.LEARNOPS_DATA_DIR) : defaultDataRoot;
+const logDir = path.join(dataRoot, "logs");
+mkdirSync(logDir, { recursive: true });
+
+const say = (message: string) => process.stdout.write(`${message}\n`);
+const started = performance.now();
+
+const postgresLog = createWriteStream(path.join(logDir, "postgres.log"), { flags: "a" });
+const server = await openDatabaseServer(readDatabaseEnv(), { onLog: (line) => postgresLog.write(line) }).catch(
+  (error: Error) => {
+    process.stderr.write(`\n${error.message}\n`);
+    process.exit(1);
+  },
+);
+say(`Database: ${redactDatabaseUrl(server.databaseUrl)}${server.embedded ? " (embedded PostgreSQL)" : ""}`);
+
+const children = new Map<string, ChildProcess>();
+let stopping: Promise<never> | null = null;
+
+/** Stops everything once, however many signals arrive meanwhile, then exits. */
+function stopAll(exitCode: number): Promise<never> {
+  stopping ??= (async () => {
+    say("\nStopping LearnOps…");
+    await Promise.all([...children.entries()].map(([name, child]) => stopChild(name, child)));
+    await server.stop().catch((error: Error) => process.stderr.write(`PostgreSQL stop: ${error.message}\n`));
+    postgresLog.end();
+    say("Stopped.");
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
+function stopChild(name: string, child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => {
+      process.stderr.write(`${name} did not stop in 30 s; killing it\n`);
+      child.kill("SIGKILL");
+    }, 30_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+try {
+  const db = createDatabase(server.databaseUrl, { maxConnections: 1, applicationName: "learnops-start" });
+  try {
+    const applied = await migrateToLatest(db);
+    say(applied.length ? `Applied ${applied.length} migration(s).` : "Database schema is up to date.");
+    if (process.env.LEARNOPS_DEMO_DATA !== "false") {
+      const { institutionsAdded } = await loadDemoData(db);
+      say(institutionsAdded ? `Loaded demo data (${institutionsAdded} institutions).` : "Demo data already loaded.");
+    }
+  } finally {
+    await db.destroy();
+  }
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  await stopAll(1);
+}
+
+/** Runs one of the platform's processes; its JSON log goes to a file, warnings and errors also to the terminal. */
+function run(name: string, entry: string, extraEnv: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [...(flags.watch ? ["--watch"] : []), entry], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: server.databaseUrl, ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logFile = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      logFile.write(`${line}\n`);
+      if (isNoteworthy(line)) process.stderr.write(`[${name}] ${line}\n`);
+    });
+  }
+  child.once("exit", (code, signal) => {
+    logFile.end();
+    children.delete(name);
+    if (!stopping) {
+      process.stderr.write(
+        `${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${path.join(logDir, `${name}.log`)}\n`,
+      );
+      void stopAll(1);
+    }
+  });
+  children.set(name, child);
+  return child;
+}
+
+/** Pino levels: 40 warn, 50 error, 60 fatal. Anything that is not JSON (a crash trace) is shown too. */
+function isNoteworthy(line: string): boolean {
+  try {
+    const { level } = JSON.parse(line) as { level?: number };
+    return typeof level === "number" && level >= 40;
+  } catch {
+    return line.trim().length > 0;
+  }
+}
+
+run("api", "apps/api/src/main.ts", { PORT: String(port) });
+run("worker", "apps/worker/src/main.ts", {});
+
+const base = `http://localhost:${port}`;
+const deadline = Date.now() + 60_000;
+for (;;) {
+  const ready = await fetch(`${base}/ready`).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (ready) break;
+  if (stopping) await stopping;
+  if (Date.now() > deadline) {
+    process.stderr.write(`The API did not become ready within 60 s; see ${path.join(logDir, "api.log")}\n`);
+    await stopAll(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+say(`
+LearnOps is running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s).
+
+  Learner portal      ${base}/learn/
+  Instructor review   ${base}/teach/
+  Admin console       ${base}/admin/
+  Health / readiness  ${base}/health  ${base}/ready
+
+Demo institutions:  ${demoInstitutions.map((institution) => `${institution.display_name} (${institution.slug})`).join(", ")}
+Demo sign-ins:      none yet: accounts and sign-in arrive with identity and tenancy.
+Logs:               ${logDir}
+Press Ctrl-C to stop.`);
