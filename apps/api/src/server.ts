@@ -28,6 +28,8 @@ export function createServer({ services, log, webAppsDir }: ServerOptions): Hono
     c.set("log", requestLog);
     const started = performance.now();
     await next();
+    // tRPC and static files answer with Responses of their own; the id is added to whatever went out.
+    c.res.headers.set("X-Request-Id", c.get("requestId"));
     requestLog.info(
       {
         method: c.req.method,

@@ -22,27 +22,18 @@ export function mountWebApps<E extends Env>(app: Hono<E>, appsDir: string): stri
     if (!existsSync(path.join(root, "index.html"))) missing.push(folder);
 
     app.get(prefix, (c) => c.redirect(`${prefix}/`, 301));
+    // Set after the fact: serveStatic builds its response before its onFound hook could add headers.
+    app.use(`${prefix}/*`, async (c, next) => {
+      await next();
+      if (c.res.status !== 200) return;
+      const immutable = c.req.path.startsWith(`${prefix}/assets/`);
+      c.res.headers.set("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    });
     app.use(
       `${prefix}/*`,
-      serveStatic({
-        root,
-        rewriteRequestPath: (requestPath) => requestPath.slice(prefix.length),
-        onFound: (filePath, c) => {
-          const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
-          c.header("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
-        },
-      }),
+      serveStatic({ root, rewriteRequestPath: (requestPath) => requestPath.slice(prefix.length) }),
     );
-    app.get(
-      `${prefix}/*`,
-      serveStatic({
-        root,
-        path: "index.html",
-        onFound: (_filePath, c) => {
-          c.header("Cache-Control", "no-cache");
-        },
-      }),
-    );
+    app.get(`${prefix}/*`, serveStatic({ root, path: "index.html" }));
   }
   return missing;
 }
