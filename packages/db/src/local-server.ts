@@ -4,8 +4,8 @@ import type { DatabaseEnv } from "./env.ts";
 
 export interface DatabaseServer {
   databaseUrl: string;
-  /** True when this process started an embedded PostgreSQL and must stop it. */
-  embedded: boolean;
+  /** The embedded PostgreSQL's process id; null when DATABASE_URL points elsewhere. */
+  embeddedPid: number | null;
   stop(): Promise<void>;
 }
 
@@ -14,7 +14,7 @@ export async function openDatabaseServer(
   env: DatabaseEnv,
   options: { onLog?: (message: string) => void } = {},
 ): Promise<DatabaseServer> {
-  if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, embedded: false, stop: async () => {} };
+  if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, embeddedPid: null, stop: async () => {} };
 
   const dataRoot = env.LEARNOPS_DATA_DIR ? path.resolve(env.LEARNOPS_DATA_DIR) : defaultDataRoot;
   const running = await startEmbeddedPostgres({
@@ -28,5 +28,5 @@ export async function openDatabaseServer(
     await running.stop();
     throw error;
   }
-  return { databaseUrl: running.connectionString("learnops"), embedded: true, stop: () => running.stop() };
+  return { databaseUrl: running.connectionString("learnops"), embeddedPid: running.pid, stop: () => running.stop() };
 }

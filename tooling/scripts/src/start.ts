@@ -33,7 +33,7 @@ const server = await openDatabaseServer(readDatabaseEnv(), { onLog: (line) => po
     process.exit(1);
   },
 );
-say(`Database: ${redactDatabaseUrl(server.databaseUrl)}${server.embedded ? " (embedded PostgreSQL)" : ""}`);
+say(`Database: ${redactDatabaseUrl(server.databaseUrl)}${server.embeddedPid ? " (embedded PostgreSQL)" : ""}`);
 
 const children = new Map<string, ChildProcess>();
 let stopping: Promise<never> | null = null;
@@ -45,7 +45,8 @@ function stopAll(exitCode: number): Promise<never> {
     await Promise.all([...children.entries()].map(([name, child]) => stopChild(name, child)));
     await server.stop().catch((error: Error) => process.stderr.write(`PostgreSQL stop: ${error.message}\n`));
     postgresLog.end();
-    say("Stopped.");
+    // Let the last line reach a piped stdout before the process ends.
+    await new Promise((resolve) => process.stdout.write("Stopped.\n", resolve));
     process.exit(exitCode);
   })();
   return stopping;
@@ -86,18 +87,23 @@ try {
   await stopAll(1);
 }
 
-/** Runs one of the platform's processes; its JSON log goes to a file, warnings and errors also to the terminal. */
-function run(name: string, entry: string, extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...(flags.watch ? ["--watch"] : []), entry], {
+/** Runs one of the platform's processes; its log goes to a file, and the lines `show` picks also to the terminal. */
+function run(
+  name: string,
+  file: string,
+  args: string[],
+  options: { env?: Record<string, string>; show: (line: string) => boolean },
+): ChildProcess {
+  const child = spawn(file, args, {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: server.databaseUrl, ...extraEnv },
+    env: { ...process.env, DATABASE_URL: server.databaseUrl, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logFile = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => {
       logFile.write(`${line}\n`);
-      if (isNoteworthy(line)) process.stderr.write(`[${name}] ${line}\n`);
+      if (options.show(line)) process.stderr.write(`[${name}] ${line}\n`);
     });
   }
   child.once("exit", (code, signal) => {
@@ -115,7 +121,7 @@ function run(name: string, entry: string, extraEnv: Record<string, string>): Chi
 }
 
 /** Pino levels: 40 warn, 50 error, 60 fatal. Anything that is not JSON (a crash trace) is shown too. */
-function isNoteworthy(line: string): boolean {
+function isWarningOrWorse(line: string): boolean {
   try {
     const { level } = JSON.parse(line) as { level?: number };
     return typeof level === "number" && level >= 40;
@@ -124,8 +130,20 @@ function isNoteworthy(line: string): boolean {
   }
 }
 
-run("api", "apps/api/src/main.ts", { PORT: String(port) });
-run("worker", "apps/worker/src/main.ts", {});
+const watch = flags.watch ? ["--watch"] : [];
+const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
+  env: { PORT: String(port) },
+  show: isWarningOrWorse,
+});
+const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], { show: isWarningOrWorse });
+if (flags.watch) {
+  // The API serves the apps' builds; rebuilding them on change keeps one origin while developing.
+  for (const app of ["learner", "instructor", "admin"]) {
+    run(`build-${app}`, "pnpm", ["--dir", `apps/${app}`, "exec", "vite", "build", "--watch"], {
+      show: (line) => /error/i.test(line),
+    });
+  }
+}
 
 const base = `http://localhost:${port}`;
 const deadline = Date.now() + 60_000;
@@ -151,6 +169,7 @@ LearnOps is running (ready in ${((performance.now() - started) / 1000).toFixed(1
   Admin console       ${base}/admin/
   Health / readiness  ${base}/health  ${base}/ready
 
+Processes:          api ${api.pid}, worker ${worker.pid}${server.embeddedPid ? `, PostgreSQL ${server.embeddedPid}` : ""}
 Demo institutions:  ${demoInstitutions.map((institution) => `${institution.display_name} (${institution.slug})`).join(", ")}
 Demo sign-ins:      none yet: accounts and sign-in arrive with identity and tenancy.
 Logs:               ${logDir}

@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { findFreePort } from "@learnops/db/testing/free-port";
+import { afterAll, describe, expect, it } from "vitest";
+
+const startScript = path.join(import.meta.dirname, "start.ts");
+const dataDir = await mkdtemp(path.join(os.tmpdir(), "learnops-start-"));
+const pgPort = await findFreePort();
+const port = await findFreePort();
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+interface MainJob {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the main job in its own process group, as a terminal would, so a Ctrl-C can be sent to all of it. */
+function startMainJob(): MainJob {
+  const child = spawn(process.execPath, [startScript], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LEARNOPS_DATA_DIR: dataDir,
+      LEARNOPS_PG_PORT: String(pgPort),
+      SERVE_WEB_APPS: "false",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitUntilRunning(job: MainJob): Promise<Record<string, number>> {
+  const deadline = Date.now() + 90_000;
+  while (!job.output().includes("Press Ctrl-C to stop.")) {
+    if (Date.now() > deadline || job.child.exitCode !== null)
+      throw new Error(`main job did not start:\n${job.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const line = job.output().match(/Processes:\s+api (\d+), worker (\d+), PostgreSQL (\d+)/);
+  if (!line) throw new Error(`no process line in:\n${job.output()}`);
+  return { api: Number(line[1]), worker: Number(line[2]), postgres: Number(line[3]) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("the main job", () => {
+  it("starts everything, serves health, readiness and data, and leaves no process behind on SIGTERM", async () => {
+    const job = startMainJob();
+    const pids = await waitUntilRunning(job);
+    expect(job.output()).toContain("Applied 2 migration(s).");
+    expect(job.output()).toContain("Loaded demo data (3 institutions).");
+
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    const directory = (await (await fetch(`http://127.0.0.1:${port}/trpc/institutions.directory`)).json()) as {
+      result: { data: unknown[] };
+    };
+    expect(directory.result.data).toHaveLength(3);
+
+    job.child.kill("SIGTERM");
+    expect(await job.exited).toBe(0);
+    for (const [name, pid] of Object.entries(pids))
+      expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+  });
+
+  it("keeps its data on a second start, and a Ctrl-C to the whole process group stops it cleanly", async () => {
+    const job = startMainJob();
+    const pids = await waitUntilRunning(job);
+    expect(job.output()).toContain("Database schema is up to date.");
+    expect(job.output()).toContain("Demo data already loaded.");
+
+    // A terminal's Ctrl-C reaches every process in the foreground group at once.
+    process.kill(-(job.child.pid ?? 0), "SIGINT");
+    expect(await job.exited).toBe(0);
+    for (const [name, pid] of Object.entries(pids))
+      expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+    expect(job.output()).toContain("Stopped.");
+  });
+});
