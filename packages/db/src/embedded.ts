@@ -122,8 +122,8 @@ async function spawnPostmaster(
       ...(process.getuid?.() === 0 ? postgresUserIds() : {}),
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
-      // Server messages in English, so readiness can be recognised.
-      env: { ...process.env, LC_MESSAGES: "C" },
+      // Nothing of ours leaks into the server's environment; messages in English so readiness is recognised.
+      env: { LC_MESSAGES: "C" },
     },
   );
   await new Promise<void>((resolve, reject) => {
