@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { findFreePort } from "@learnops/db/testing/free-port";
@@ -76,6 +76,9 @@ describe("the main job", () => {
     expect(await job.exited).toBe(0);
     for (const [name, pid] of Object.entries(pids))
       expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+    // Each process shut down gracefully, and its last words reached its log file.
+    expect(await readFile(path.join(dataDir, "logs/api.log"), "utf8")).toContain('"msg":"API stopped"');
+    expect(await readFile(path.join(dataDir, "logs/worker.log"), "utf8")).toContain('"msg":"worker stopped"');
   });
 
   it("keeps its data on a second start, and a Ctrl-C to the whole process group stops it cleanly", async () => {

@@ -59,7 +59,7 @@ function stopChild(name: string, child: ChildProcess): Promise<void> {
       process.stderr.write(`${name} did not stop in 30 s; killing it\n`);
       child.kill("SIGKILL");
     }, 30_000);
-    child.once("exit", () => {
+    child.once("close", () => {
       clearTimeout(kill);
       resolve();
     });
@@ -106,7 +106,8 @@ function run(
       if (options.show(line)) process.stderr.write(`[${name}] ${line}\n`);
     });
   }
-  child.once("exit", (code, signal) => {
+  // "close", not "exit": the process may exit before its last output has been read.
+  child.once("close", (code, signal) => {
     logFile.end();
     children.delete(name);
     if (!stopping) {
