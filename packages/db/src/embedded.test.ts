@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -19,4 +19,19 @@ it("refuses a taken port with a message that says what to do", async () => {
   } finally {
     squatter.close();
   }
+});
+
+it("says which folder the server cannot reach when the data folder sits below a private one", async () => {
+  const privateDir = await mkdtemp(path.join(os.tmpdir(), "learnops-private-"));
+  await chmod(privateDir, 0o700);
+  const dataDir = path.join(privateDir, "data", "pg");
+  const attempt = startEmbeddedPostgres({ dataDir, port: await findFreePort(), ephemeral: true });
+  if (process.getuid?.() === 0) {
+    // As root the server runs as the `postgres` account, which cannot pass through a root-only folder.
+    await expect(attempt).rejects.toThrow(`cannot enter ${path.join(privateDir, "data")}`);
+  } else {
+    // Without root the server runs as this user, who can.
+    await (await attempt).stop();
+  }
+  await rm(privateDir, { recursive: true, force: true });
 });

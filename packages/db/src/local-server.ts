@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
-import { defaultDataRoot, ensureDatabase, startEmbeddedPostgres } from "./embedded.ts";
+import { defaultDataRoot, ensureDatabase, isReachableByServer, startEmbeddedPostgres } from "./embedded.ts";
 import type { DatabaseEnv } from "./env.ts";
 
 export interface DatabaseServer {
@@ -12,13 +13,12 @@ export interface DatabaseServer {
 /** The database the platform uses: DATABASE_URL when set, otherwise the embedded server under `.data/`. */
 export async function openDatabaseServer(
   env: DatabaseEnv,
-  options: { onLog?: (message: string) => void } = {},
+  options: { onLog?: (message: string) => void; onNotice?: (message: string) => void } = {},
 ): Promise<DatabaseServer> {
   if (env.DATABASE_URL) return { databaseUrl: env.DATABASE_URL, embeddedPid: null, stop: async () => {} };
 
-  const dataRoot = env.LEARNOPS_DATA_DIR ? path.resolve(env.LEARNOPS_DATA_DIR) : defaultDataRoot;
   const running = await startEmbeddedPostgres({
-    dataDir: path.join(dataRoot, "postgres"),
+    dataDir: clusterDir(env, options.onNotice ?? (() => {})),
     port: env.LEARNOPS_PG_PORT,
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
@@ -29,4 +29,23 @@ export async function openDatabaseServer(
     throw error;
   }
   return { databaseUrl: running.connectionString("learnops"), embeddedPid: running.pid, stop: () => running.stop() };
+}
+
+/**
+ * `<data folder>/postgres`. When the default `.data/` sits where PostgreSQL's system account cannot enter (a
+ * checkout below a private folder, run as root), the cluster lives under /var/tmp instead, one per checkout.
+ */
+function clusterDir(env: DatabaseEnv, notice: (message: string) => void): string {
+  if (env.LEARNOPS_DATA_DIR) return path.join(path.resolve(env.LEARNOPS_DATA_DIR), "postgres");
+  if (isReachableByServer(path.dirname(defaultDataRoot))) return path.join(defaultDataRoot, "postgres");
+  const fallback = path.join(
+    "/var/tmp",
+    `learnops-${createHash("sha256").update(defaultDataRoot).digest("hex").slice(0, 12)}`,
+    "postgres",
+  );
+  notice(
+    `PostgreSQL's system account cannot enter ${path.dirname(defaultDataRoot)} (a folder above it is private); ` +
+      `its data is kept in ${fallback} instead. Set LEARNOPS_DATA_DIR to choose another folder.`,
+  );
+  return fallback;
 }

@@ -27,12 +27,13 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 const started = performance.now();
 
 const postgresLog = createWriteStream(path.join(logDir, "postgres.log"), { flags: "a" });
-const server = await openDatabaseServer(readDatabaseEnv(), { onLog: (line) => postgresLog.write(line) }).catch(
-  (error: Error) => {
-    process.stderr.write(`\n${error.message}\n`);
-    process.exit(1);
-  },
-);
+const server = await openDatabaseServer(readDatabaseEnv(), {
+  onLog: (line) => postgresLog.write(line),
+  onNotice: say,
+}).catch((error: Error) => {
+  process.stderr.write(`\n${error.message}\n`);
+  process.exit(1);
+});
 say(`Database: ${redactDatabaseUrl(server.databaseUrl)}${server.embeddedPid ? " (embedded PostgreSQL)" : ""}`);
 
 const children = new Map<string, ChildProcess>();
