@@ -38,6 +38,13 @@ const env = {
   DO_NOT_TRACK: "1",
 };
 
+// If whatever started us dies without passing on a signal (a killed npm), stop as if told to: the
+// children below (the platform, a test run) are stopped in order instead of left running.
+const launcherPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== launcherPid) process.kill(process.pid, "SIGTERM");
+}, 1000).unref();
+
 if (!isRecentNode(process.version)) {
   await ensureTools({ node: true });
   // Run this same script again under Node 24; it takes over from here.

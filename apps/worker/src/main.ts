@@ -35,3 +35,5 @@ async function shutdown(signal: string): Promise<void> {
 
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
 process.once("SIGINT", () => void shutdown("SIGINT"));
+// Started by the main job with an IPC channel: if the main job goes away, so do we.
+if (process.channel) process.once("disconnect", () => void shutdown("parent exited"));

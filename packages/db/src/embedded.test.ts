@@ -35,3 +35,16 @@ it("says which folder the server cannot reach when the data folder sits below a 
   }
   await rm(privateDir, { recursive: true, force: true });
 });
+
+it("names the earlier server still running from the same cluster instead of starting a second one", async () => {
+  const dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), "learnops-twice-")), "pg");
+  const first = await startEmbeddedPostgres({ dataDir, port: await findFreePort(), ephemeral: true });
+  try {
+    const second = startEmbeddedPostgres({ dataDir, port: await findFreePort() });
+    await expect(second).rejects.toThrow(
+      `an earlier LearnOps PostgreSQL (pid ${first.pid}) still runs from ${dataDir}`,
+    );
+  } finally {
+    await first.stop();
+  }
+});

@@ -250,21 +250,27 @@ export async function ensureDatabase(running: RunningPostgres, database: string)
 }
 
 async function assertPortFree(port: number, dataDir: string): Promise<void> {
+  // A server still running from this cluster (a main job running elsewhere, or one killed outright) holds
+  // the cluster's lock whatever port it is on; say so before PostgreSQL fails on it less clearly.
+  const earlierPid = runningPostmasterPid(dataDir);
+  if (earlierPid) {
+    throw new PortInUseError(
+      port,
+      `an earlier LearnOps PostgreSQL (pid ${earlierPid}) still runs from ${dataDir}. ` +
+        `Stop the LearnOps that started it, or \`kill ${earlierPid}\` if none is running, and start again.`,
+    );
+  }
   const free = await new Promise<boolean>((resolve) => {
     const probe = createServer();
     probe.once("error", () => resolve(false));
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
   });
-  if (free) return;
-
-  const ownPid = runningPostmasterPid(dataDir);
-  throw new PortInUseError(
-    port,
-    ownPid
-      ? `an earlier LearnOps PostgreSQL (pid ${ownPid}) still runs on it from ${dataDir}. ` +
-          `Stop it with \`kill ${ownPid}\` and start again.`
-      : "another program uses it. Stop that program, or choose another port with LEARNOPS_PG_PORT=<port>.",
-  );
+  if (!free) {
+    throw new PortInUseError(
+      port,
+      "another program uses it. Stop that program, or choose another port with LEARNOPS_PG_PORT=<port>.",
+    );
+  }
 }
 
 /** The postmaster recorded in the cluster's lock file, when that process is still alive. */

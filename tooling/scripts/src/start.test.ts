@@ -94,4 +94,26 @@ describe("the main job", () => {
       expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
     expect(job.output()).toContain("Stopped.");
   });
+
+  it("when killed outright, its API and worker stop by themselves and the next start names the database left running", async () => {
+    const job = startMainJob();
+    const pids = await waitUntilRunning(job);
+    job.child.kill("SIGKILL");
+    await job.exited;
+
+    const deadline = Date.now() + 30_000;
+    while ((isAlive(pids.api ?? 0) || isAlive(pids.worker ?? 0)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(isAlive(pids.api ?? 0), "API still running").toBe(false);
+    expect(isAlive(pids.worker ?? 0), "worker still running").toBe(false);
+
+    // Nothing could stop PostgreSQL (a SIGKILL runs no handler); the next start says which process to stop.
+    expect(isAlive(pids.postgres ?? 0)).toBe(true);
+    const next = startMainJob();
+    expect(await next.exited).toBe(1);
+    expect(next.output()).toContain(`an earlier LearnOps PostgreSQL (pid ${pids.postgres}) still runs from`);
+    process.kill(pids.postgres ?? 0, "SIGINT");
+    while (isAlive(pids.postgres ?? 0)) await new Promise((resolve) => setTimeout(resolve, 100));
+  });
 });

@@ -70,6 +70,11 @@ function stopChild(name: string, child: ChildProcess): Promise<void> {
 
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
+// Orphaned (the bootstrap that started us was killed outright): stop everything rather than run on unseen.
+const launcherPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== launcherPid) void stopAll(1);
+}, 1000).unref();
 
 try {
   const db = createDatabase(server.databaseUrl, { maxConnections: 1, applicationName: "learnops-start" });
@@ -98,10 +103,12 @@ function run(
   const child = spawn(file, args, {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: server.databaseUrl, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    // The IPC channel tells the child when this process is gone, however it ended (see their main.ts).
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   const logFile = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
   for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
     createInterface({ input: stream }).on("line", (line) => {
       logFile.write(`${line}\n`);
       if (options.show(line)) process.stderr.write(`[${name}] ${line}\n`);
