@@ -61,4 +61,8 @@ async function shutdown(signal: string): Promise<void> {
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
 process.once("SIGINT", () => void shutdown("SIGINT"));
 // Started by the main job with an IPC channel: if the main job goes away, so do we.
-if (process.channel) process.once("disconnect", () => void shutdown("parent exited"));
+if (process.channel) {
+  process.once("disconnect", () => void shutdown("parent exited"));
+  // Listening for the channel's end must not keep the process alive once shutdown has closed everything.
+  process.channel.unref();
+}

@@ -76,7 +76,8 @@ describe("the main job", () => {
     expect(await job.exited).toBe(0);
     for (const [name, pid] of Object.entries(pids))
       expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
-    // Each process shut down gracefully, and its last words reached its log file.
+    // Each process shut down gracefully (none had to be killed), and its last words reached its log file.
+    expect(job.output()).not.toContain("did not stop");
     expect(await readFile(path.join(dataDir, "logs/api.log"), "utf8")).toContain('"msg":"API stopped"');
     expect(await readFile(path.join(dataDir, "logs/worker.log"), "utf8")).toContain('"msg":"worker stopped"');
   });
@@ -93,6 +94,7 @@ describe("the main job", () => {
     for (const [name, pid] of Object.entries(pids))
       expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
     expect(job.output()).toContain("Stopped.");
+    expect(job.output()).not.toContain("did not stop");
   });
 
   it("when killed outright, its API and worker stop by themselves and the next start names the database left running", async () => {
