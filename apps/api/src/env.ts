@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseEnvironment } from "@learnops/contracts/environment";
 import { z } from "zod";
 
 const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1");
@@ -23,8 +24,5 @@ export type ApiEnv = z.infer<typeof apiEnv>;
 
 /** Parses the API's environment once, at start; a bad value stops the process with a readable message. */
 export function readApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
-  const parsed = apiEnv.safeParse(source);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  throw new Error(`The API cannot start; fix these environment variables:\n${problems.join("\n")}`);
+  return parseEnvironment(apiEnv, source, "The API");
 }

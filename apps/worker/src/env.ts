@@ -1,3 +1,4 @@
+import { parseEnvironment } from "@learnops/contracts/environment";
 import { z } from "zod";
 
 const workerEnv = z.object({
@@ -15,8 +16,5 @@ export type WorkerEnv = z.infer<typeof workerEnv>;
 
 /** Parses the worker's environment once, at start; a bad value stops the process with a readable message. */
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const parsed = workerEnv.safeParse(source);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  throw new Error(`The worker cannot start; fix these environment variables:\n${problems.join("\n")}`);
+  return parseEnvironment(workerEnv, source, "The worker");
 }

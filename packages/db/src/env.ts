@@ -1,3 +1,4 @@
+import { parseEnvironment } from "@learnops/contracts/environment";
 import { z } from "zod";
 
 const portNumber = z.coerce.number().int().min(1024).max(65535);
@@ -15,10 +16,5 @@ const databaseEnv = z.object({
 export type DatabaseEnv = z.infer<typeof databaseEnv>;
 
 export function readDatabaseEnv(source: NodeJS.ProcessEnv = process.env): DatabaseEnv {
-  const parsed = databaseEnv.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`Invalid database environment:\n${problems.join("\n")}`);
-  }
-  return parsed.data;
+  return parseEnvironment(databaseEnv, source, "The database tools");
 }
