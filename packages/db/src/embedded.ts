@@ -97,8 +97,10 @@ function serverAccount(): ServerAccount | null {
   if (process.getuid?.() !== 0) return null;
   const id = (flag: string) => spawnSync("id", [flag, "postgres"], { encoding: "utf8" });
   if (id("-u").status !== 0) {
-    spawnSync("groupadd", ["--system", "postgres"]);
-    execFileSync("useradd", [
+    // By full path when it exists: a root shell's PATH does not always include the sbin folders.
+    const admin = (name: string) => ["/usr/sbin", "/sbin"].map((dir) => path.join(dir, name)).find(existsSync) ?? name;
+    spawnSync(admin("groupadd"), ["--system", "postgres"]);
+    execFileSync(admin("useradd"), [
       "--system",
       "--gid",
       "postgres",
