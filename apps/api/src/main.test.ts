@@ -4,7 +4,7 @@ import { findFreePort } from "@learnops/db/testing/free-port";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { expect, it } from "vitest";
 
-const { url } = await setupTestJobQueue();
+const { appUrl: url } = await setupTestJobQueue();
 const entry = path.join(import.meta.dirname, "main.ts");
 
 function startApi(env: Record<string, string>): {

@@ -8,7 +8,7 @@ import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServer } from "./server.ts";
 
-const { db, jobs } = await setupTestJobQueue();
+const { appDb: db, jobs } = await setupTestJobQueue();
 
 describe("health and readiness", () => {
   const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });

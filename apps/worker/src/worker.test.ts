@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest";
 import { readWorkerEnv } from "./env.ts";
 import { startWorker } from "./worker.ts";
 
-const { db, jobs, url } = await setupTestJobQueue();
-const api = createCaller(createContextInner({ db, jobs, log: captureLog().log, requestId: null }));
+const { db, appDb, jobs, appUrl } = await setupTestJobQueue();
+const api = createCaller(createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null }));
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +29,7 @@ describe("the worker process", () => {
     expect(requested.state).toBe("waiting");
 
     const worker = spawn(process.execPath, [path.join(import.meta.dirname, "main.ts")], {
-      env: { PATH: process.env.PATH ?? "", DATABASE_URL: url, LOG_LEVEL: "info" },
+      env: { PATH: process.env.PATH ?? "", DATABASE_URL: appUrl, LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -55,7 +55,7 @@ describe("the worker process", () => {
 describe("a job whose payload breaks its contract", () => {
   it("is dead-lettered at once, not retried", async () => {
     const { log, entries } = captureLog();
-    const worker = await startWorker(readWorkerEnv({ DATABASE_URL: url }), log);
+    const worker = await startWorker(readWorkerEnv({ DATABASE_URL: appUrl }), log);
     try {
       const jobId = await jobs.send(workerCheckJob.queue, { checkId: "not-a-uuid" });
       const failed = await waitFor(async () => {

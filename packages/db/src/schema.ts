@@ -8,14 +8,146 @@ import type { ColumnType } from "kysely";
 export type Generated<T> =
   T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface ApiKeys {
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  institution_id: string;
+  last_used_at: Timestamp | null;
+  name: string;
+  public_id: string;
+  revoked_at: Timestamp | null;
+  scopes: string[];
+  secret_hash: string;
+}
+
+export interface AuditChainHeads {
+  chain: string;
+  last_hash: string;
+  last_sequence: Int8;
+}
+
+export interface AuditEvents {
+  action: string;
+  active_membership_id: string | null;
+  actor_user_id: string | null;
+  after: Json | null;
+  before: Json | null;
+  hash: Generated<string>;
+  id: Generated<Int8>;
+  institution_id: string | null;
+  ip: string | null;
+  occurred_at: Generated<Timestamp>;
+  previous_hash: Generated<string>;
+  real_actor_user_id: string | null;
+  request_id: string | null;
+  sequence: Generated<Int8>;
+  target_id: string | null;
+  target_type: string | null;
+}
+
+export interface AuthTokens {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  id: string;
+  purpose: string;
+  used_at: Timestamp | null;
+  user_id: string;
+}
+
+export interface ClientGroups {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  institution_id: string;
+  name: string;
+}
+
 export interface Institutions {
+  accent_colour: Generated<string>;
   created_at: Generated<Timestamp>;
   display_name: string;
   id: Generated<string>;
+  logo_url: string | null;
+  policies: Generated<Json>;
   primary_colour: string;
   slug: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Memberships {
+  client_group_id: string | null;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  institution_id: string;
+  role: string;
+  status: Generated<string>;
+  user_id: string;
+}
+
+export interface PasswordCredentials {
+  hash: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface RateLimitWindows {
+  count: number;
+  key: string;
+  window_started_at: Timestamp;
+}
+
+export interface SamlIdentityProviders {
+  certificates: string[];
+  created_at: Generated<Timestamp>;
+  entity_id: string;
+  id: Generated<string>;
+  institution_id: string;
+  name: string;
+  sso_url: string;
+}
+
+export interface Sessions {
+  absolute_expires_at: Timestamp;
+  acting_as_expires_at: Timestamp | null;
+  acting_as_reason: string | null;
+  acting_as_user_id: string | null;
+  active_membership_id: string | null;
+  created_at: Generated<Timestamp>;
+  id: string;
+  idle_expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+  user_id: string;
+}
+
+export interface Users {
+  created_at: Generated<Timestamp>;
+  display_name: string;
+  email: string;
+  email_verified_at: Timestamp | null;
+  failed_sign_in_count: Generated<number>;
+  failed_sign_in_window_started_at: Timestamp | null;
+  id: Generated<string>;
+  locked_until: Timestamp | null;
+  status: Generated<string>;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface WorkerChecks {
@@ -26,6 +158,17 @@ export interface WorkerChecks {
 }
 
 export interface DB {
+  api_keys: ApiKeys;
+  audit_chain_heads: AuditChainHeads;
+  audit_events: AuditEvents;
+  auth_tokens: AuthTokens;
+  client_groups: ClientGroups;
   institutions: Institutions;
+  memberships: Memberships;
+  password_credentials: PasswordCredentials;
+  rate_limit_windows: RateLimitWindows;
+  saml_identity_providers: SamlIdentityProviders;
+  sessions: Sessions;
+  users: Users;
   worker_checks: WorkerChecks;
 }

@@ -1,3 +1,4 @@
+import { appRole } from "@learnops/db/app-role";
 import { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import { deadLetterQueue, jobDefinitions } from "./queues.ts";
@@ -8,6 +9,11 @@ export interface JobQueueOptions {
   role: "sender" | "worker";
   log: Logger;
   maxConnections?: number;
+  /**
+   * Create or upgrade pg-boss's schema. Only the database owner may (installJobQueue does); the API and the
+   * worker connect as the application role and find it in place.
+   */
+  install?: boolean;
 }
 
 /**
@@ -21,6 +27,8 @@ export async function startJobQueue(options: JobQueueOptions): Promise<PgBoss> {
     max: options.maxConnections ?? 4,
     // Workers are woken by NOTIFY the moment a job is created instead of waiting out the polling interval.
     useListenNotify: options.role === "worker",
+    migrate: options.install ?? false,
+    createSchema: options.install ?? false,
     supervise: options.role === "worker",
     schedule: options.role === "worker",
   });
@@ -46,8 +54,32 @@ async function ensureQueues(boss: PgBoss): Promise<void> {
   }
 }
 
-/** Installs the job queue's schema and queues, then stops: for templates and one-off set-up. */
-export async function installJobQueue(connectionString: string, log: Logger): Promise<void> {
-  const boss = await startJobQueue({ connectionString, role: "sender", log, maxConnections: 1 });
-  await boss.stop({ graceful: false, close: true });
+/**
+ * Installs (or upgrades) the job queue's schema and queues as the database owner, and lets the application
+ * role use them: it sends and works jobs in transactions of its own, but never changes the schema.
+ */
+export async function installJobQueue(ownerConnectionString: string, log: Logger): Promise<void> {
+  const boss = await startJobQueue({
+    connectionString: ownerConnectionString,
+    role: "sender",
+    log,
+    maxConnections: 1,
+    install: true,
+  });
+  try {
+    const { rows } = await boss.getDb().executeSql("select 1 from pg_roles where rolname = $1", [appRole]);
+    if (rows.length > 0) {
+      for (const statement of [
+        `grant usage on schema pgboss to ${appRole}`,
+        `grant select, insert, update, delete on all tables in schema pgboss to ${appRole}`,
+        `grant usage, select on all sequences in schema pgboss to ${appRole}`,
+        `grant execute on all functions in schema pgboss to ${appRole}`,
+        `alter default privileges in schema pgboss grant select, insert, update, delete on tables to ${appRole}`,
+      ]) {
+        await boss.getDb().executeSql(statement);
+      }
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: true });
+  }
 }

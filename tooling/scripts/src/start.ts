@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { appRole, appRoleUrl, enableAppRoleLogin } from "@learnops/db/app-role";
 import { createDatabase } from "@learnops/db/client";
 import { redactDatabaseUrl } from "@learnops/db/database-url";
 import { demoInstitutions, loadDemoData } from "@learnops/db/demo-data";
@@ -14,8 +15,12 @@ import { defaultDataRoot } from "@learnops/db/embedded";
 import { readDatabaseEnv } from "@learnops/db/env";
 import { openDatabaseServer } from "@learnops/db/local-server";
 import { migrateToLatest } from "@learnops/db/migrator";
+import { installJobQueue } from "@learnops/jobs/queue";
+import pino from "pino";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
+/** The application role's password on the embedded server, which listens on 127.0.0.1 only. */
+const embeddedAppRolePassword = "learnops_app";
 const { values: flags } = parseArgs({ options: { watch: { type: "boolean", default: false } } });
 
 const port = Number.parseInt(process.env.PORT ?? "3000", 10);
@@ -76,21 +81,44 @@ setInterval(() => {
   if (process.ppid !== launcherPid) void stopAll(1);
 }, 1000).unref();
 
+/** The connection the API and the worker use: the application role, never the owner (see prepareDatabase). */
+let appDatabaseUrl = server.databaseUrl;
 try {
+  appDatabaseUrl = await prepareDatabase();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  await stopAll(1);
+}
+
+/**
+ * Migrates as the owner, installs the job queue, loads demo data, and returns the connection string of the
+ * application role: on the embedded server this script lets that role sign in; on your own server it is
+ * APP_DATABASE_URL, without which the processes connect as the owner (row-level security then depends on
+ * that role not being a superuser, and a warning says so).
+ */
+async function prepareDatabase(): Promise<string> {
   const db = createDatabase(server.databaseUrl, { maxConnections: 1, applicationName: "learnops-start" });
   try {
     const applied = await migrateToLatest(db);
     say(applied.length ? `Applied ${applied.length} migration(s).` : "Database schema is up to date.");
+    await installJobQueue(server.databaseUrl, pino({ level: "warn" }));
     if (process.env.LEARNOPS_DEMO_DATA !== "false") {
       const { institutionsAdded } = await loadDemoData(db);
       say(institutionsAdded ? `Loaded demo data (${institutionsAdded} institutions).` : "Demo data already loaded.");
     }
+    if (server.embeddedPid) {
+      await enableAppRoleLogin(db, embeddedAppRolePassword);
+      return appRoleUrl(server.databaseUrl, embeddedAppRolePassword);
+    }
+    if (process.env.APP_DATABASE_URL) return process.env.APP_DATABASE_URL;
+    process.stderr.write(
+      "Warning: APP_DATABASE_URL is not set, so the API and the worker connect with DATABASE_URL. Give them " +
+        `the ${appRole} role instead (docs/security.md): an owner or superuser is not held by row-level security.\n`,
+    );
+    return server.databaseUrl;
   } finally {
     await db.destroy();
   }
-} catch (error) {
-  process.stderr.write(`${(error as Error).message}\n`);
-  await stopAll(1);
 }
 
 /** Runs one of the platform's processes; its log goes to a file, and the lines `show` picks also to the terminal. */
@@ -102,7 +130,7 @@ function run(
 ): ChildProcess {
   const child = spawn(file, args, {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: server.databaseUrl, ...options.env },
+    env: { ...process.env, DATABASE_URL: appDatabaseUrl, ...options.env },
     // The IPC channel tells the child when this process is gone, however it ended (see their main.ts).
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });

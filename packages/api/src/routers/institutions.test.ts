@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { createContextInner } from "../context.ts";
 import { createCaller } from "../root.ts";
 
-const { db, jobs } = await setupTestJobQueue();
-const api = createCaller(createContextInner({ db, jobs, log: pino({ level: "silent" }), requestId: null }));
+const { db, appDb, jobs } = await setupTestJobQueue();
+const api = createCaller(createContextInner({ db: appDb, jobs, log: pino({ level: "silent" }), requestId: null }));
 
 describe("institutions", () => {
   it("lists the directory by name with each institution's brand colour", async () => {

@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { createContextInner } from "../context.ts";
 import { createCaller } from "../root.ts";
 
-const { db, jobs, url } = await setupTestJobQueue();
+const { db, appDb, jobs, appUrl } = await setupTestJobQueue();
 const log = pino({ level: "silent" });
-const api = createCaller(createContextInner({ db, jobs, log, requestId: null }));
+const api = createCaller(createContextInner({ db: appDb, jobs, log, requestId: null }));
 
 async function queuedChecks(): Promise<unknown[]> {
   const { rows } = await sql<{ data: unknown }>`
@@ -23,9 +23,9 @@ describe("operations", () => {
   });
 
   it("reports the job queue down when pg-boss cannot reach its database", async () => {
-    const stopped = await startJobQueue({ connectionString: url, role: "sender", log });
+    const stopped = await startJobQueue({ connectionString: appUrl, role: "sender", log });
     await stopped.stop({ graceful: false, close: true });
-    const withStoppedQueue = createCaller(createContextInner({ db, jobs: stopped, log, requestId: null }));
+    const withStoppedQueue = createCaller(createContextInner({ db: appDb, jobs: stopped, log, requestId: null }));
     expect(await withStoppedQueue.operations.status()).toMatchObject({ database: "up", jobQueue: "down" });
   });
 

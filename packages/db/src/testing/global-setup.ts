@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { enableAppRoleLogin } from "../app-role.ts";
 import { createDatabase } from "../client.ts";
 import { quoteIdentifier, withDatabaseName } from "../database-url.ts";
 import { startEmbeddedPostgres } from "../embedded.ts";
@@ -24,6 +25,9 @@ declare module "vitest" {
     learnopsTestDatabase: TestDatabaseServer;
   }
 }
+
+/** The application role's password on test servers (local, throwaway clusters; or TEST_DATABASE_URL's). */
+export const testAppRolePassword = "learnops_app_test";
 
 export interface GlobalSetupOptions {
   /** Extra set-up baked into the template once, e.g. the job queue's schema. */
@@ -58,7 +62,12 @@ export function createGlobalSetup(options: GlobalSetupOptions = {}) {
       await runSql(serverUrl, `create database ${quoteIdentifier(template)}`);
       const templateUrl = withDatabaseName(serverUrl, template);
       const db = createDatabase(templateUrl, { maxConnections: 1 });
-      await migrateToLatest(db).finally(() => db.destroy());
+      try {
+        await migrateToLatest(db);
+        await enableAppRoleLogin(db, testAppRolePassword);
+      } finally {
+        await db.destroy();
+      }
       await options.prepareTemplate?.(templateUrl);
     } catch (error) {
       await stopServer();

@@ -1,0 +1,37 @@
+import { role } from "@learnops/contracts/auth";
+import { describe, expect, it } from "vitest";
+import { hasPermission, mayBeActedAs, permissions, rolePermissions } from "./permissions.ts";
+
+describe("the permission table", () => {
+  it("names every role, and only permissions that exist", () => {
+    expect(Object.keys(rolePermissions).toSorted()).toEqual([...role.options].toSorted());
+    for (const granted of Object.values(rolePermissions)) {
+      for (const permission of granted) expect(permissions).toContain(permission);
+    }
+  });
+
+  it("gives learners and instructors no administrative permission", () => {
+    for (const permission of permissions) {
+      expect(hasPermission("learner", permission)).toBe(false);
+      expect(hasPermission("instructor", permission)).toBe(false);
+    }
+  });
+
+  it("lets support agents act as someone and unlock accounts, but not change memberships or branding", () => {
+    expect(hasPermission("support_agent", "sessions.act_as")).toBe(true);
+    expect(hasPermission("support_agent", "accounts.unlock")).toBe(true);
+    expect(hasPermission("support_agent", "memberships.manage")).toBe(false);
+    expect(hasPermission("support_agent", "institution.update_branding")).toBe(false);
+  });
+
+  it("keeps act-as from course admins and client managers, and platform admins from being acted as", () => {
+    expect(hasPermission("course_admin", "sessions.act_as")).toBe(false);
+    expect(hasPermission("client_manager", "sessions.act_as")).toBe(false);
+    expect(mayBeActedAs("platform_admin")).toBe(false);
+    expect(mayBeActedAs("learner")).toBe(true);
+  });
+
+  it("gives platform admins everything", () => {
+    for (const permission of permissions) expect(hasPermission("platform_admin", permission)).toBe(true);
+  });
+});

@@ -1,0 +1,67 @@
+import type { Role } from "@learnops/contracts/auth";
+
+/**
+ * Everything a membership's role may be allowed to do, named `noun.verb`. Procedures ask for one of these;
+ * they never test roles themselves, so this table is the one place that says who may do what.
+ */
+export const permissions = [
+  "institution.update_branding",
+  "users.read",
+  "users.manage",
+  "memberships.read",
+  "memberships.manage",
+  "client_groups.read",
+  "client_groups.manage",
+  "accounts.unlock",
+  "sessions.act_as",
+  "api_keys.manage",
+  "identity_providers.manage",
+  "audit.read",
+  "audit.verify",
+  "operations.view",
+] as const;
+export type Permission = (typeof permissions)[number];
+
+/**
+ * What each role may do within the institution of its membership. Learners and instructors act on their
+ * own records (enrolments, submissions), which procedures check by ownership, not by permission.
+ * A client manager's reads are further limited to their client group by the procedures that serve them.
+ */
+export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
+  learner: [],
+  instructor: [],
+  client_manager: ["users.read", "memberships.read"],
+  support_agent: [
+    "users.read",
+    "memberships.read",
+    "client_groups.read",
+    "accounts.unlock",
+    "sessions.act_as",
+    "audit.read",
+    "operations.view",
+  ],
+  course_admin: [
+    "institution.update_branding",
+    "users.read",
+    "users.manage",
+    "memberships.read",
+    "memberships.manage",
+    "client_groups.read",
+    "client_groups.manage",
+    "accounts.unlock",
+    "api_keys.manage",
+    "identity_providers.manage",
+    "audit.read",
+    "audit.verify",
+  ],
+  platform_admin: permissions,
+};
+
+export function hasPermission(role: Role, permission: Permission): boolean {
+  return rolePermissions[role].includes(permission);
+}
+
+/** Roles a support agent or platform admin may act as: never a platform admin, whose powers are not for loan. */
+export function mayBeActedAs(role: Role): boolean {
+  return role !== "platform_admin";
+}
