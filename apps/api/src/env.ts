@@ -16,6 +16,18 @@ const apiEnv = z.object({
     .string()
     .min(1)
     .default(path.resolve(import.meta.dirname, "../..")),
+  /** Session cookies carry Secure unless this is false (local development over plain HTTP). */
+  COOKIE_SECURE: booleanFlag.default(true),
+  /** Origins besides the API's own that may send cookie-authenticated mutations, comma-separated. */
+  TRUSTED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),

@@ -21,7 +21,13 @@ const db = createDatabase(env.DATABASE_URL, {
   applicationName: "learnops-api",
 });
 const jobs = await startJobQueue({ connectionString: env.DATABASE_URL, role: "sender", log });
-const app = createServer({ services: { db, jobs }, log, webAppsDir: env.SERVE_WEB_APPS ? env.WEB_APPS_DIR : null });
+const app = createServer({
+  services: { db, jobs },
+  log,
+  webAppsDir: env.SERVE_WEB_APPS ? env.WEB_APPS_DIR : null,
+  secureCookies: env.COOKIE_SECURE,
+  trustedOrigins: env.TRUSTED_ORIGINS,
+});
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   log.info({ port: info.port, host: env.HOST }, "API listening");

@@ -1,14 +1,16 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { hashPassword } from "@learnops/auth/passwords";
 import { createDatabase } from "@learnops/db/client";
+import { loadDemoData } from "@learnops/db/demo-data";
 import { findFreePort } from "@learnops/db/testing/free-port";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { afterAll, describe, expect, it } from "vitest";
 import { createServer } from "./server.ts";
 
-const { appDb: db, jobs } = await setupTestJobQueue();
+const { appDb: db, db: ownerDb, jobs } = await setupTestJobQueue();
 
 describe("health and readiness", () => {
   const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });
@@ -138,5 +140,46 @@ describe("web apps", async () => {
     const response = await app.request("/nothing-here");
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: "NOT_FOUND", message: "Nothing at /nothing-here" });
+  });
+});
+
+describe("signing in over HTTP", () => {
+  const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });
+  const origin = "http://localhost";
+
+  it("sets the session cookie, which then identifies the person, and refuses cross-site mutations that carry it", async () => {
+    await loadDemoData(ownerDb, { passwordHash: await hashPassword("a long demo password") });
+    const signIn = await app.request(`${origin}/trpc/auth.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ email: "ivan.instructor@example.org", password: "a long demo password" }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    expect(cookie).toMatch(/^learnops_session=[a-z2-7]{32}$/);
+
+    const session = await app.request(`${origin}/trpc/me.session`, { headers: { cookie } });
+    expect(((await session.json()) as { result: { data: { user: { email: string } } } }).result.data.user.email).toBe(
+      "ivan.instructor@example.org",
+    );
+
+    const forged = await app.request(`${origin}/trpc/auth.signOutEverywhere`, {
+      method: "POST",
+      headers: { cookie, origin: "https://attacker.example", "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(forged.status).toBe(403);
+    const noOrigin = await app.request(`${origin}/trpc/auth.signOutEverywhere`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(noOrigin.status).toBe(403);
+    // The forged requests changed nothing: the session still works.
+    expect((await app.request(`${origin}/trpc/me.session`, { headers: { cookie } })).status).toBe(200);
+    const stillSignedIn = (await (await app.request(`${origin}/trpc/me.session`, { headers: { cookie } })).json()) as {
+      result: { data: unknown };
+    };
+    expect(stillSignedIn.result.data).not.toBeNull();
   });
 });

@@ -1,8 +1,10 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { trpcServer } from "@hono/trpc-server";
 import { type ApiServices, createContext } from "@learnops/api/context";
 import { checkPlatformStatus } from "@learnops/api/readiness";
 import { appRouter } from "@learnops/api/root";
-import { Hono } from "hono";
+import { isTrustedMutationOrigin } from "@learnops/auth/csrf";
+import { type Context, Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
@@ -13,12 +15,31 @@ export interface ServerOptions {
   log: Logger;
   /** Folder holding the web apps' builds; null serves none (API only). */
   webAppsDir: string | null;
+  /** Whether session cookies carry Secure; false only for local development over plain HTTP. */
+  secureCookies?: boolean;
+  /** Origins besides the API's own allowed to send cookie-authenticated mutations. */
+  trustedOrigins?: readonly string[];
 }
 
 type ServerEnv = { Variables: { requestId: string; log: Logger } };
 
+/** The peer's address; null when the request did not arrive over a socket (in-process calls in tests). */
+function clientAddress(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The HTTP surface: health and readiness, the tRPC API under /trpc, and the three web apps. */
-export function createServer({ services, log, webAppsDir }: ServerOptions): Hono<ServerEnv> {
+export function createServer({
+  services,
+  log,
+  webAppsDir,
+  secureCookies = true,
+  trustedOrigins = [],
+}: ServerOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
   // A caller's X-Request-Id is kept (so ids follow a request across services) when it is short and plain.
@@ -52,13 +73,44 @@ export function createServer({ services, log, webAppsDir }: ServerOptions): Hono
     return c.json({ ready, ...status }, ready ? 200 : 503);
   });
 
+  // Cookie-authenticated mutations must come from our own pages (or a trusted origin): a cross-site form
+  // or script cannot ride on a signed-in person's cookie.
+  app.use("/trpc/*", async (c, next) => {
+    if (!c.req.header("cookie")) return next();
+    const verdict = isTrustedMutationOrigin({
+      method: c.req.method,
+      origin: c.req.header("origin") ?? null,
+      referer: c.req.header("referer") ?? null,
+      host: c.req.header("host") ?? null,
+      protocol: new URL(c.req.url).protocol === "https:" ? "https" : "http",
+      trustedOrigins,
+    });
+    if (verdict.trusted) return next();
+    c.get("log").warn({ reason: verdict.reason, presented: verdict.presented }, "cross-site mutation refused");
+    return c.json(
+      {
+        error: {
+          message: "This request did not come from a LearnOps page",
+          data: { code: "FORBIDDEN", httpStatus: 403, requestId: c.get("requestId") },
+        },
+      },
+      403,
+    );
+  });
   app.use(
     "/trpc/*",
     trpcServer({
       router: appRouter,
       endpoint: "/trpc",
-      createContext: (_options, c) =>
-        createContext(services, { request: c.req.raw, requestId: c.get("requestId"), log: c.get("log") }),
+      createContext: (options, c) =>
+        createContext(services, {
+          request: c.req.raw,
+          requestId: c.get("requestId"),
+          log: c.get("log"),
+          responseHeaders: options.resHeaders,
+          ip: clientAddress(c),
+          secureCookies,
+        }),
     }),
   );
 

@@ -1,6 +1,8 @@
+import { readSessionToken } from "@learnops/auth/session-cookie";
 import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
+import { type ActiveSession, resolveSession } from "./sessions.ts";
 
 /** What every procedure can reach: long-lived services shared by all requests. */
 export interface ApiServices {
@@ -12,6 +14,16 @@ export interface ContextInnerOptions extends ApiServices {
   log: Logger;
   /** The request's id, quoted in logs and in error answers; null outside HTTP (scripts, tests). */
   requestId: string | null;
+  /** The signed-in person, resolved from the session cookie; null when nobody is signed in. */
+  session?: ActiveSession | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Headers of the response: procedures set cookies and Retry-After here. */
+  responseHeaders?: Headers;
+  /** Whether cookies carry Secure (everywhere but local development over plain HTTP). */
+  secureCookies?: boolean;
+  /** The clock; tests pass their own. */
+  now?: () => Date;
 }
 
 /**
@@ -19,7 +31,18 @@ export interface ContextInnerOptions extends ApiServices {
  * procedure may rely on is here; `createContext` only derives these values from a request.
  */
 export function createContextInner(options: ContextInnerOptions) {
-  return { db: options.db, jobs: options.jobs, log: options.log, requestId: options.requestId };
+  return {
+    db: options.db,
+    jobs: options.jobs,
+    log: options.log,
+    requestId: options.requestId,
+    session: options.session ?? null,
+    ip: options.ip ?? null,
+    userAgent: options.userAgent ?? null,
+    responseHeaders: options.responseHeaders ?? new Headers(),
+    secureCookies: options.secureCookies ?? true,
+    now: options.now ?? (() => new Date()),
+  };
 }
 
 export type Context = ReturnType<typeof createContextInner>;
@@ -28,9 +51,23 @@ export interface RequestDetails {
   request: Request;
   requestId: string;
   log: Logger;
+  responseHeaders: Headers;
+  ip: string | null;
+  secureCookies: boolean;
 }
 
-/** The context of one HTTP request. Sessions (cookie or API key) will be read from `request` here. */
-export function createContext(services: ApiServices, details: RequestDetails): Context {
-  return createContextInner({ ...services, log: details.log, requestId: details.requestId });
+/** The context of one HTTP request: the session comes from the cookie, the tenant from the session. */
+export async function createContext(services: ApiServices, details: RequestDetails): Promise<Context> {
+  const token = readSessionToken(details.request.headers.get("cookie"));
+  const session = token ? await resolveSession(services.db, token, new Date()) : null;
+  return createContextInner({
+    ...services,
+    log: session ? details.log.child({ userId: session.user.id }) : details.log,
+    requestId: details.requestId,
+    session,
+    ip: details.ip,
+    userAgent: details.request.headers.get("user-agent"),
+    responseHeaders: details.responseHeaders,
+    secureCookies: details.secureCookies,
+  });
 }

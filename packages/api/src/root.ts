@@ -1,8 +1,12 @@
+import { authRouter } from "./routers/auth.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
+import { meRouter } from "./routers/me.ts";
 import { operationsRouter } from "./routers/operations.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 export const appRouter = router({
+  auth: authRouter,
+  me: meRouter,
   institutions: institutionsRouter,
   operations: operationsRouter,
 });

@@ -2,7 +2,12 @@
  * The one tRPC instance. Every procedure is built from a named base procedure exported here, so checks that
  * guard procedures (authentication, role, tenant scope) live in one place and none can be skipped.
  */
+
+import type { Role } from "@learnops/contracts/auth";
 import type { ApiErrorData, FieldIssue } from "@learnops/contracts/errors";
+import type { Database } from "@learnops/db/client";
+import { withTenant } from "@learnops/db/tenancy";
+import { hasPermission, type Permission } from "@learnops/domain/permissions";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context.ts";
 
@@ -77,6 +82,52 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 
 /** Open to anyone, signed in or not: only for what the public may see or do. */
 export const publicProcedure = t.procedure.use(observed);
+
+/** A signed-in person, with or without a membership to act in. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });
+  return next({ ctx: { session: ctx.session } });
+});
+
+/** Thrown inside the tenant transaction to roll it back when the procedure failed; never leaves here. */
+class RollBack extends Error {}
+
+/**
+ * A signed-in person acting in their active membership. The whole procedure runs in one transaction scoped
+ * to that membership's institution (row-level security), which commits only if the procedure succeeds.
+ * The tenant comes from the session, never from the input.
+ */
+export const memberProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const membership = ctx.session.membership;
+  if (!membership) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Choose an institution to act in first (no active membership)" });
+  }
+  const proceed = (trx: Database) => next({ ctx: { db: trx, membership, institutionId: membership.institution_id } });
+  let result: Awaited<ReturnType<typeof proceed>> | undefined;
+  try {
+    await withTenant(ctx.db, { institutionId: membership.institution_id, userId: ctx.session.user.id }, async (trx) => {
+      result = await proceed(trx);
+      if (!result.ok) throw new RollBack();
+    });
+  } catch (error) {
+    if (!(error instanceof RollBack)) throw error;
+  }
+  if (!result) throw new Error("the tenant transaction ended without running the procedure");
+  return result;
+});
+
+/** A member whose role grants `permission` (see packages/domain/permissions); FORBIDDEN names what is missing. */
+export function permittedProcedure(permission: Permission) {
+  return memberProcedure.use(({ ctx, next }) => {
+    if (!hasPermission(ctx.membership.role as Role, permission)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Your role (${ctx.membership.role}) does not have the "${permission}" permission`,
+      });
+    }
+    return next();
+  });
+}
 
 /** A missing or foreign record: the same answer either way, so ids of other tenants' rows are not confirmed. */
 export function notFound(what: string): TRPCError {

@@ -9,6 +9,7 @@ import {
   type FixedWindowState,
   fixedWindowLimit,
   isLocked,
+  lockoutKeyForEmail,
   passwordResetPerEmailRule,
   passwordResetPerIpRule,
   recordFailure,
@@ -189,5 +190,14 @@ describe("aligned windows counted in the database", () => {
   it("refuses a malformed rule", () => {
     expect(() => alignedWindowStart({ limit: 3, windowSeconds: 0 }, start)).toThrow(/windowSeconds/);
     expect(() => decideAfterIncrement(1, { limit: -1, windowSeconds: 60 }, start)).toThrow(/limit/);
+  });
+});
+
+describe("lockoutKeyForEmail", () => {
+  it("is a stable SHA-256 that does not contain the address", () => {
+    const key = lockoutKeyForEmail("ada@example.org");
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(key).toBe(lockoutKeyForEmail("ada@example.org"));
+    expect(key).not.toBe(lockoutKeyForEmail("bob@example.org"));
   });
 });

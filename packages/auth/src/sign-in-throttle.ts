@@ -1,3 +1,6 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeHexLowerCase } from "@oslojs/encoding";
+
 /**
  * Pure arithmetic for slowing down password guessing; the API stores the states and applies the answers.
  * Two layers: an account lockout (guesses against one person, from anywhere) and fixed-window limits
@@ -184,3 +187,11 @@ export const passwordResetPerEmailRule: FixedWindowRule = { limit: 3, windowSeco
 
 /** Password-reset requests per client IP: 20 an hour, against probing many addresses from one place. */
 export const passwordResetPerIpRule: FixedWindowRule = { limit: 20, windowSeconds: 60 * 60 };
+
+/**
+ * The key an address's lockout is stored under: its SHA-256, so that addresses with no account (which lock
+ * too) are not kept in clear. Expects the normalised (trimmed, lowercased) address.
+ */
+export function lockoutKeyForEmail(normalisedEmail: string): string {
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(`sign-in:${normalisedEmail}`)));
+}

@@ -137,15 +137,19 @@ export interface Sessions {
   user_id: string;
 }
 
+export interface SignInLockouts {
+  email_hash: string;
+  failed_count: number;
+  locked_until: Timestamp | null;
+  window_started_at: Timestamp;
+}
+
 export interface Users {
   created_at: Generated<Timestamp>;
   display_name: string;
   email: string;
   email_verified_at: Timestamp | null;
-  failed_sign_in_count: Generated<number>;
-  failed_sign_in_window_started_at: Timestamp | null;
   id: Generated<string>;
-  locked_until: Timestamp | null;
   status: Generated<string>;
   updated_at: Generated<Timestamp>;
 }
@@ -169,6 +173,7 @@ export interface DB {
   rate_limit_windows: RateLimitWindows;
   saml_identity_providers: SamlIdentityProviders;
   sessions: Sessions;
+  sign_in_lockouts: SignInLockouts;
   users: Users;
   worker_checks: WorkerChecks;
 }

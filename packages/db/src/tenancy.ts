@@ -33,3 +33,11 @@ export function withUser<T>(db: Database, userId: string, work: (trx: Transactio
     return work(trx);
   });
 }
+
+/** A transaction that may read and append the platform's own audit chain (events of no institution). */
+export function withPlatformScope<T>(db: Database, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('app.platform_scope', 'on', true)`.execute(trx);
+    return work(trx);
+  });
+}

@@ -3,13 +3,24 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { findFreePort } from "@learnops/db/testing/free-port";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const startScript = path.join(import.meta.dirname, "start.ts");
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "learnops-start-"));
 const pgPort = await findFreePort();
 const port = await findFreePort();
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+// A failed assertion must not leave a main job (and its PostgreSQL) running into the next test.
+const running: MainJob[] = [];
+afterEach(async () => {
+  for (const job of running.splice(0)) {
+    if (job.child.exitCode === null && job.child.signalCode === null) {
+      job.child.kill("SIGTERM");
+      await job.exited;
+    }
+  }
+});
 
 interface MainJob {
   child: ChildProcess;
@@ -34,7 +45,9 @@ function startMainJob(): MainJob {
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const job = { child, output: () => output, exited };
+  running.push(job);
+  return job;
 }
 
 async function waitUntilRunning(job: MainJob): Promise<Record<string, number>> {
@@ -63,7 +76,8 @@ describe("the main job", () => {
     const job = startMainJob();
     const pids = await waitUntilRunning(job);
     expect(job.output()).toMatch(/Applied \d+ migration\(s\)\./);
-    expect(job.output()).toContain("Loaded demo data (3 institutions).");
+    expect(job.output()).toMatch(/Loaded demo data \(3 institutions, \d+ people\)\./);
+    expect(job.output()).toContain("morgan.lee@example.org");
 
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);

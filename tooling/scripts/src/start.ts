@@ -7,10 +7,11 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { hashPassword } from "@learnops/auth/passwords";
 import { appRole, appRoleUrl, enableAppRoleLogin } from "@learnops/db/app-role";
 import { createDatabase } from "@learnops/db/client";
 import { redactDatabaseUrl } from "@learnops/db/database-url";
-import { demoInstitutions, loadDemoData } from "@learnops/db/demo-data";
+import { demoInstitutions, demoPeople, loadDemoData } from "@learnops/db/demo-data";
 import { defaultDataRoot } from "@learnops/db/embedded";
 import { readDatabaseEnv } from "@learnops/db/env";
 import { openDatabaseServer } from "@learnops/db/local-server";
@@ -21,6 +22,8 @@ import pino from "pino";
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 /** The application role's password on the embedded server, which listens on 127.0.0.1 only. */
 const embeddedAppRolePassword = "learnops_app";
+/** Every demo person's password; printed with the sign-ins, so it protects nothing and is not meant to. */
+const demoPassword = "learnops-demo-2026";
 const { values: flags } = parseArgs({ options: { watch: { type: "boolean", default: false } } });
 
 const port = Number.parseInt(process.env.PORT ?? "3000", 10);
@@ -103,8 +106,14 @@ async function prepareDatabase(): Promise<string> {
     say(applied.length ? `Applied ${applied.length} migration(s).` : "Database schema is up to date.");
     await installJobQueue(server.databaseUrl, pino({ level: "warn" }));
     if (process.env.LEARNOPS_DEMO_DATA !== "false") {
-      const { institutionsAdded } = await loadDemoData(db);
-      say(institutionsAdded ? `Loaded demo data (${institutionsAdded} institutions).` : "Demo data already loaded.");
+      const { institutionsAdded, peopleAdded } = await loadDemoData(db, {
+        passwordHash: await hashPassword(demoPassword),
+      });
+      say(
+        institutionsAdded || peopleAdded
+          ? `Loaded demo data (${institutionsAdded} institutions, ${peopleAdded} people).`
+          : "Demo data already loaded.",
+      );
     }
     if (server.embeddedPid) {
       await enableAppRoleLogin(db, embeddedAppRolePassword);
@@ -169,7 +178,8 @@ function isWarningOrWorse(line: string): boolean {
 
 const watch = flags.watch ? ["--watch"] : [];
 const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
-  env: { PORT: String(port) },
+  // Local and plain HTTP: a Secure cookie would not be sent back over http://localhost by every browser.
+  env: { PORT: String(port), COOKIE_SECURE: process.env.COOKIE_SECURE ?? "false" },
   show: isWarningOrWorse,
 });
 const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], { show: isWarningOrWorse });
@@ -208,6 +218,7 @@ LearnOps is running (ready in ${((performance.now() - started) / 1000).toFixed(1
 
 Processes:          api ${api.pid}, worker ${worker.pid}${server.embeddedPid ? `, PostgreSQL ${server.embeddedPid}` : ""}
 Demo institutions:  ${demoInstitutions.map((institution) => `${institution.display_name} (${institution.slug})`).join(", ")}
-Demo sign-ins:      none yet: accounts and sign-in arrive with identity and tenancy.
+Demo sign-ins (password ${demoPassword}):
+${demoPeople.map((person) => `  ${person.email.padEnd(30)} ${person.purpose}`).join("\n")}
 Logs:               ${logDir}
 Press Ctrl-C to stop.`);

@@ -48,9 +48,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       display_name text not null check (length(display_name) between 1 and 200),
       status text not null default 'active' check (status in ('active', 'suspended')),
       email_verified_at timestamptz,
-      failed_sign_in_count integer not null default 0 check (failed_sign_in_count >= 0),
-      failed_sign_in_window_started_at timestamptz,
-      locked_until timestamptz,
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now(),
       unique (email)
@@ -113,6 +110,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index auth_tokens_user_idx on auth_tokens (user_id, purpose)`.execute(db);
 
+  // Failed sign-ins per email address, known or not: keyed by the address's SHA-256 so that an address with
+  // no account locks exactly like one with an account (no enumeration), and unknown addresses are not kept.
+  await sql`
+    create table sign_in_lockouts (
+      email_hash text primary key check (email_hash ~ '^[0-9a-f]{64}$'),
+      failed_count integer not null check (failed_count > 0),
+      window_started_at timestamptz not null,
+      locked_until timestamptz
+    )`.execute(db);
+
   // Fixed-window counters for rate limits on authentication routes, shared by every API instance.
   await sql`
     create table rate_limit_windows (
@@ -158,7 +165,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     grant select, insert, update, delete on
       institutions, client_groups, users, memberships, sessions, password_credentials, auth_tokens,
-      rate_limit_windows, api_keys, saml_identity_providers, worker_checks
+      sign_in_lockouts, rate_limit_windows, api_keys, saml_identity_providers, worker_checks
     to learnops_app`.execute(db);
   await sql`grant select, insert on audit_events to learnops_app`.execute(db);
   await sql`grant execute on function app_institution_id(), app_user_id() to learnops_app`.execute(db);
@@ -310,7 +317,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop table audit_events, audit_chain_heads`.execute(db);
   await sql`drop function audit_events_chain(), audit_events_immutable()`.execute(db);
   await sql`
-    drop table saml_identity_providers, api_keys, rate_limit_windows, auth_tokens, password_credentials,
+    drop table saml_identity_providers, api_keys, rate_limit_windows, sign_in_lockouts, auth_tokens, password_credentials,
       sessions, memberships, users, client_groups`.execute(db);
   await sql`
     alter table institutions

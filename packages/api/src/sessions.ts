@@ -1,0 +1,95 @@
+import {
+  evaluateSession,
+  learnerSessionPolicy,
+  newSessionExpiry,
+  type SessionPolicy,
+  sessionPolicyForRole,
+} from "@learnops/auth/session-policy";
+import { generateSessionToken, sessionIdFromToken } from "@learnops/auth/session-tokens";
+import type { Role } from "@learnops/contracts/auth";
+import type { Database } from "@learnops/db/client";
+import { listOwnMemberships, type OwnMembership } from "@learnops/db/queries/memberships";
+import { deleteSession, findSession, insertSession, renewSession } from "@learnops/db/queries/sessions";
+import { withUser } from "@learnops/db/tenancy";
+
+/** The signed-in person a request acts for, and the membership (institution and role) they act in. */
+export interface ActiveSession {
+  id: string;
+  user: { id: string; email: string; displayName: string };
+  /** Null until the person has a membership to act in. */
+  membership: OwnMembership | null;
+  absoluteExpiresAt: Date;
+}
+
+/** A person with no membership yet gets the stricter of the two policies' idle windows: the learner's. */
+function policyFor(membership: OwnMembership | null): SessionPolicy {
+  return membership ? sessionPolicyForRole(membership.role as Role) : learnerSessionPolicy;
+}
+
+/**
+ * The session a presented token stands for, or null. Expired sessions and those of suspended people are
+ * deleted on sight; a session used in the second half of its idle window is extended (sliding renewal),
+ * so most requests write nothing.
+ */
+export async function resolveSession(db: Database, token: string, now: Date): Promise<ActiveSession | null> {
+  const id = sessionIdFromToken(token);
+  const row = await findSession(db, id);
+  if (!row) return null;
+  if (row.status !== "active") {
+    await deleteSession(db, id);
+    return null;
+  }
+  const membership = row.active_membership_id
+    ? ((await withUser(db, row.user_id, (trx) => listOwnMemberships(trx, row.user_id))).find(
+        (candidate) => candidate.id === row.active_membership_id && candidate.status === "active",
+      ) ?? null)
+    : null;
+
+  const verdict = evaluateSession(
+    { idleExpiresAt: row.idle_expires_at, absoluteExpiresAt: row.absolute_expires_at },
+    policyFor(membership),
+    now,
+  );
+  if (verdict.state === "expired") {
+    await deleteSession(db, id);
+    return null;
+  }
+  if (verdict.renewTo) await renewSession(db, id, verdict.renewTo);
+  return {
+    id,
+    user: { id: row.user_id, email: row.email, displayName: row.display_name },
+    membership,
+    absoluteExpiresAt: row.absolute_expires_at,
+  };
+}
+
+export interface NewSession {
+  token: string;
+  absoluteExpiresAt: Date;
+}
+
+/** Starts a session for a person who has just proved who they are; only the token's hash is stored. */
+export async function startSession(
+  db: Database,
+  params: { userId: string; membership: OwnMembership | null; ip: string | null; userAgent: string | null },
+  now: Date,
+): Promise<NewSession> {
+  const token = generateSessionToken();
+  const expiry = newSessionExpiry(policyFor(params.membership), now);
+  await insertSession(db, {
+    id: sessionIdFromToken(token),
+    user_id: params.userId,
+    active_membership_id: params.membership?.id ?? null,
+    idle_expires_at: expiry.idleExpiresAt,
+    absolute_expires_at: expiry.absoluteExpiresAt,
+    ip: params.ip,
+    user_agent: params.userAgent?.slice(0, 500) ?? null,
+  });
+  return { token, absoluteExpiresAt: expiry.absoluteExpiresAt };
+}
+
+/** The idle expiry a session gets when it switches to a membership with this role. */
+export function idleExpiryForSwitch(membership: OwnMembership, absoluteExpiresAt: Date, now: Date): Date {
+  const { idleExpiresAt } = newSessionExpiry(policyFor(membership), now);
+  return idleExpiresAt < absoluteExpiresAt ? idleExpiresAt : absoluteExpiresAt;
+}

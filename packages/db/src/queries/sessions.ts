@@ -1,0 +1,61 @@
+import type { Insertable } from "kysely";
+import type { Database } from "../client.ts";
+import type { Sessions } from "../schema.ts";
+
+export function insertSession(db: Database, session: Insertable<Sessions>) {
+  return db.insertInto("sessions").values(session).execute();
+}
+
+/** A session and its person, by the SHA-256 of the token the browser presented. */
+export function findSession(db: Database, id: string) {
+  return db
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      "sessions.id",
+      "sessions.user_id",
+      "sessions.active_membership_id",
+      "sessions.acting_as_user_id",
+      "sessions.acting_as_reason",
+      "sessions.acting_as_expires_at",
+      "sessions.created_at",
+      "sessions.idle_expires_at",
+      "sessions.absolute_expires_at",
+      "users.email",
+      "users.display_name",
+      "users.status",
+    ])
+    .where("sessions.id", "=", id)
+    .executeTakeFirst();
+}
+
+export function renewSession(db: Database, id: string, idleExpiresAt: Date) {
+  return db.updateTable("sessions").set({ idle_expires_at: idleExpiresAt }).where("id", "=", id).execute();
+}
+
+export function setActiveMembership(db: Database, id: string, membershipId: string, idleExpiresAt: Date) {
+  return db
+    .updateTable("sessions")
+    .set({ active_membership_id: membershipId, idle_expires_at: idleExpiresAt })
+    .where("id", "=", id)
+    .execute();
+}
+
+export function deleteSession(db: Database, id: string) {
+  return db.deleteFrom("sessions").where("id", "=", id).execute();
+}
+
+/** Ends every session of a person (sign out everywhere, password change, suspension); returns how many. */
+export async function deleteUserSessions(db: Database, userId: string): Promise<number> {
+  const result = await db.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export function listUserSessions(db: Database, userId: string) {
+  return db
+    .selectFrom("sessions")
+    .select(["id", "created_at", "idle_expires_at", "absolute_expires_at", "ip", "user_agent"])
+    .where("user_id", "=", userId)
+    .orderBy("created_at", "desc")
+    .execute();
+}
