@@ -1,3 +1,4 @@
+import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
 import { meRouter } from "./routers/me.ts";
@@ -5,6 +6,7 @@ import { operationsRouter } from "./routers/operations.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 export const appRouter = router({
+  audit: auditRouter,
   auth: authRouter,
   me: meRouter,
   institutions: institutionsRouter,

@@ -301,6 +301,14 @@ async function createAuditTrail(db: Kysely<unknown>): Promise<void> {
   await sql`grant execute on function audit_chain_breaks(uuid), audit_event_canonical(audit_events) to learnops_app`.execute(
     db,
   );
+  // Verification (audit_chain_breaks runs with the caller's rights) reads the head of the caller's own
+  // chain only. Not forced: the chaining trigger, running as the owner, maintains every head.
+  await sql`grant select on audit_chain_heads to learnops_app`.execute(db);
+  await sql`alter table audit_chain_heads enable row level security`.execute(db);
+  await sql`
+    create policy own_chain_head on audit_chain_heads for select
+      using (chain = app_institution_id()::text
+        or (chain = 'platform' and current_setting('app.platform_scope', true) = 'on'))`.execute(db);
 
   await sql`
     create policy tenant_audit_read on audit_events for select

@@ -46,3 +46,50 @@ export async function findAuditChainBreaks(db: Database, institutionId: string |
     select sequence, problem from audit_chain_breaks(${institutionId}::uuid)`.execute(db);
   return rows.map((row) => ({ sequence: Number(row.sequence), problem: row.problem }));
 }
+
+export interface AuditListFilter {
+  action?: string | undefined;
+  actorUserId?: string | undefined;
+  targetId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Events older than this id (keyset pagination, newest first). */
+  beforeId?: string | undefined;
+  limit: number;
+}
+
+/**
+ * The current institution's audit events, newest first. Row-level security limits them to the transaction's
+ * institution; keyset pagination on the id keeps every page one index range scan, however deep.
+ */
+export function listAuditEvents(db: Database, filter: AuditListFilter) {
+  let query = db
+    .selectFrom("audit_events")
+    .select([
+      "id",
+      "sequence",
+      "occurred_at",
+      "action",
+      "actor_user_id",
+      "real_actor_user_id",
+      "active_membership_id",
+      "target_type",
+      "target_id",
+      "before",
+      "after",
+      "request_id",
+      sql<string | null>`host(ip)`.as("ip"),
+    ])
+    .orderBy("id", "desc")
+    .limit(filter.limit);
+  if (filter.action) query = query.where("action", "=", filter.action);
+  if (filter.actorUserId) {
+    const actor = filter.actorUserId;
+    query = query.where((eb) => eb.or([eb("actor_user_id", "=", actor), eb("real_actor_user_id", "=", actor)]));
+  }
+  if (filter.targetId) query = query.where("target_id", "=", filter.targetId);
+  if (filter.from) query = query.where("occurred_at", ">=", filter.from);
+  if (filter.to) query = query.where("occurred_at", "<", filter.to);
+  if (filter.beforeId) query = query.where("id", "<", filter.beforeId);
+  return query.execute();
+}

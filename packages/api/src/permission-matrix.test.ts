@@ -1,0 +1,144 @@
+import type { Role } from "@learnops/contracts/auth";
+import { loadDemoData } from "@learnops/db/demo-data";
+import { listOwnMemberships } from "@learnops/db/queries/memberships";
+import { withUser } from "@learnops/db/tenancy";
+import { hasPermission, type Permission } from "@learnops/domain/permissions";
+import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
+import { TRPCError } from "@trpc/server";
+import pino from "pino";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createContextInner } from "./context.ts";
+import { appRouter, createCaller } from "./root.ts";
+import { resolveSession, startSession } from "./sessions.ts";
+
+/**
+ * Who may call each procedure: anyone ("public"), anyone signed in ("authed"), or members whose role has a
+ * permission. Every procedure of the AppRouter must appear here: adding one without saying who may call it
+ * fails this test.
+ */
+const access: Record<string, "public" | "authed" | Permission> = {
+  "audit.list": "audit.read",
+  "audit.verify": "audit.verify",
+  "auth.signIn": "public",
+  "auth.signOut": "authed",
+  "auth.signOutEverywhere": "authed",
+  "institutions.bySlug": "public",
+  "institutions.directory": "public",
+  "me.memberships": "authed",
+  "me.session": "public",
+  "me.sessions": "authed",
+  "me.switchMembership": "authed",
+  "operations.requestWorkerCheck": "public",
+  "operations.status": "public",
+  "operations.workerCheckById": "public",
+};
+
+const roles: readonly Role[] = [
+  "learner",
+  "instructor",
+  "course_admin",
+  "support_agent",
+  "client_manager",
+  "platform_admin",
+];
+const institutions = ["northwind-health", "acme-compliance"] as const;
+type Outcome = "allowed" | "unauthenticated" | "forbidden";
+
+const { db, appDb, jobs } = await setupTestJobQueue();
+const log = pino({ level: "silent" });
+/** One person per role in each of two institutions: the same procedure is called from both. */
+const people = new Map<string, string>();
+
+beforeAll(async () => {
+  await loadDemoData(db);
+  for (const slug of institutions) {
+    const institution = await db
+      .selectFrom("institutions")
+      .select("id")
+      .where("slug", "=", slug)
+      .executeTakeFirstOrThrow();
+    const group = await db
+      .selectFrom("client_groups")
+      .select("id")
+      .where("institution_id", "=", institution.id)
+      .executeTakeFirstOrThrow();
+    for (const role of roles) {
+      const user = await db
+        .insertInto("users")
+        .values({ email: `${role}.${slug}@matrix.example.org`, display_name: `${role} at ${slug}` })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto("memberships")
+        .values({
+          institution_id: institution.id,
+          user_id: user.id,
+          role,
+          client_group_id: role === "client_manager" ? group.id : null,
+        })
+        .execute();
+      people.set(`${role}@${slug}`, user.id);
+    }
+  }
+});
+
+function procedurePaths(): string[] {
+  return Object.keys(appRouter._def.procedures).toSorted();
+}
+
+/** Calls a procedure by its dotted path with no input: the access checks run before input validation. */
+async function outcomeOf(path: string, userId: string | null): Promise<Outcome> {
+  let session = null;
+  if (userId) {
+    const membership = (await withUser(appDb, userId, (trx) => listOwnMemberships(trx, userId)))[0] ?? null;
+    const { token } = await startSession(appDb, { userId, membership, ip: null, userAgent: null }, new Date());
+    session = await resolveSession(appDb, token, new Date());
+  }
+  const caller = createCaller(createContextInner({ db: appDb, jobs, log, requestId: null, session }));
+  const [namespace = "", name = ""] = path.split(".");
+  const procedure = (caller as unknown as Record<string, Record<string, (input?: unknown) => Promise<unknown>>>)[
+    namespace
+  ]?.[name];
+  if (!procedure) throw new Error(`no procedure ${path} on the caller`);
+  try {
+    await procedure(undefined);
+    return "allowed";
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    if (error.code === "UNAUTHORIZED") return "unauthenticated";
+    if (error.code === "FORBIDDEN") return "forbidden";
+    // Any other refusal (bad input, not found) came after the access checks had let the call through.
+    return "allowed";
+  }
+}
+
+function expected(rule: "public" | "authed" | Permission, role: Role | null): Outcome {
+  if (rule === "public") return "allowed";
+  if (role === null) return "unauthenticated";
+  if (rule === "authed") return "allowed";
+  return hasPermission(role, rule) ? "allowed" : "forbidden";
+}
+
+describe("the permission matrix", () => {
+  it("names every procedure of the AppRouter, and nothing else", () => {
+    expect(procedurePaths()).toEqual(Object.keys(access).toSorted());
+  });
+
+  it("lets each procedure through exactly as the table says, for every role in two institutions and for anonymous callers", async () => {
+    const mismatches: string[] = [];
+    for (const path of procedurePaths()) {
+      const rule = access[path] ?? "public";
+      const anonymous = await outcomeOf(path, null);
+      if (anonymous !== expected(rule, null))
+        mismatches.push(`${path} as anonymous: ${anonymous}, expected ${expected(rule, null)}`);
+      for (const slug of institutions) {
+        for (const role of roles) {
+          const outcome = await outcomeOf(path, people.get(`${role}@${slug}`) ?? null);
+          if (outcome !== expected(rule, role))
+            mismatches.push(`${path} as ${role} of ${slug}: ${outcome}, expected ${expected(rule, role)}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
