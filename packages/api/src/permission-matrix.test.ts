@@ -31,6 +31,8 @@ const access: Record<string, "public" | "authed" | Permission> = {
   "operations.requestWorkerCheck": "public",
   "operations.status": "public",
   "operations.workerCheckById": "public",
+  "support.actAs": "sessions.act_as",
+  "support.stopActing": "authed",
 };
 
 const roles: readonly Role[] = [

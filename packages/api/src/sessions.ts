@@ -9,16 +9,26 @@ import { generateSessionToken, sessionIdFromToken } from "@learnops/auth/session
 import type { Role } from "@learnops/contracts/auth";
 import type { Database } from "@learnops/db/client";
 import { listOwnMemberships, type OwnMembership } from "@learnops/db/queries/memberships";
-import { deleteSession, findSession, insertSession, renewSession } from "@learnops/db/queries/sessions";
+import { deleteSession, findSession, insertSession, renewSession, stopActingAs } from "@learnops/db/queries/sessions";
+import { findUserById } from "@learnops/db/queries/users";
 import { withUser } from "@learnops/db/tenancy";
+
+export interface SessionPerson {
+  id: string;
+  email: string;
+  displayName: string;
+}
 
 /** The signed-in person a request acts for, and the membership (institution and role) they act in. */
 export interface ActiveSession {
   id: string;
-  user: { id: string; email: string; displayName: string };
+  /** Whom the request acts for: the signed-in person, or the person support is acting as. */
+  user: SessionPerson;
   /** Null until the person has a membership to act in. */
   membership: OwnMembership | null;
   absoluteExpiresAt: Date;
+  /** Set while a support agent or platform admin acts as `user`: who really acts, why, until when. */
+  actingAs: { realUser: SessionPerson; realMembership: OwnMembership; reason: string; expiresAt: Date } | null;
 }
 
 /** A person with no membership yet gets the stricter of the two policies' idle windows: the learner's. */
@@ -55,12 +65,47 @@ export async function resolveSession(db: Database, token: string, now: Date): Pr
     return null;
   }
   if (verdict.renewTo) await renewSession(db, id, verdict.renewTo);
-  return {
+  const signedIn = {
     id,
     user: { id: row.user_id, email: row.email, displayName: row.display_name },
     membership,
     absoluteExpiresAt: row.absolute_expires_at,
+    actingAs: null,
   };
+
+  if (!row.acting_as_user_id || !row.acting_as_expires_at || !membership) return signedIn;
+  const actedAs =
+    row.acting_as_expires_at > now
+      ? await findActedAsPerson(db, row.acting_as_user_id, membership.institution_id)
+      : null;
+  if (!actedAs) {
+    // The time ran out, or the person lost their membership here: back to acting as oneself.
+    await stopActingAs(db, id);
+    return signedIn;
+  }
+  return {
+    ...signedIn,
+    user: actedAs.person,
+    membership: actedAs.membership,
+    actingAs: {
+      realUser: signedIn.user,
+      realMembership: membership,
+      reason: row.acting_as_reason ?? "",
+      expiresAt: row.acting_as_expires_at,
+    },
+  };
+}
+
+/** The person being acted as, with their active membership in the institution support acts from. */
+async function findActedAsPerson(db: Database, userId: string, institutionId: string) {
+  const person = await findUserById(db, userId);
+  if (person?.status !== "active") return null;
+  const memberships = await withUser(db, userId, (trx) => listOwnMemberships(trx, userId));
+  const membership = memberships.find(
+    (candidate) => candidate.institution_id === institutionId && candidate.status === "active",
+  );
+  if (!membership) return null;
+  return { person: { id: person.id, email: person.email, displayName: person.display_name }, membership };
 }
 
 export interface NewSession {

@@ -18,11 +18,18 @@ export const membershipView = z.object({
 });
 export type MembershipView = z.infer<typeof membershipView>;
 
-/** Who is signed in and in which membership they act; null when nobody is. */
+const person = z.object({ id: z.uuid(), email: z.string(), displayName: z.string() });
+
+/**
+ * Who is signed in and in which membership they act; null when nobody is. While support acts as someone,
+ * `user` and `activeMembership` are that person's and `actingAs` says who really acts: the apps show a
+ * banner for as long as it is set.
+ */
 export const sessionView = z.object({
-  user: z.object({ id: z.uuid(), email: z.string(), displayName: z.string() }),
+  user: person,
   activeMembership: membershipView.nullable(),
   expiresAt: z.iso.datetime(),
+  actingAs: z.object({ realUser: person, reason: z.string(), expiresAt: z.iso.datetime() }).nullable(),
 });
 export type SessionView = z.infer<typeof sessionView>;
 
@@ -38,3 +45,11 @@ export const sessionListEntry = z.object({
   userAgent: z.string().nullable(),
 });
 export type SessionListEntry = z.infer<typeof sessionListEntry>;
+
+/** Support acting as a person of the institution it is signed in to, for a stated reason and a short time. */
+export const actAsInput = z.object({
+  userId: z.uuid(),
+  reason: z.string().trim().min(10, "Say why, in at least 10 characters (it goes into the audit trail)").max(500),
+  minutes: z.number().int().min(1).max(60).default(30),
+});
+export type ActAsInput = z.infer<typeof actAsInput>;

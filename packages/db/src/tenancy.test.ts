@@ -105,6 +105,25 @@ describe("row-level security", () => {
     expect(inNorth.map((row) => row.user_id)).toEqual([person, person]);
   });
 
+  it("scopes a nested step inside a tenant transaction and restores the outer scope after it", async () => {
+    const seen = await withTenant(appDb, { institutionId: ids.north, userId: person }, async (trx) => {
+      const strangersOwn = await withUser(trx, stranger, (inner) =>
+        inner.selectFrom("memberships").select("institution_id").execute(),
+      );
+      const outerAgain = await trx.selectFrom("memberships").select("user_id").execute();
+      const { rows } = await sql<{ user_id: string }>`select current_setting('app.user_id', true) as user_id`.execute(
+        trx,
+      );
+      return { strangersOwn, outerAgain, userId: rows[0]?.user_id };
+    });
+    // Inside: Sam's own memberships (south, east), plus whatever north shows; after: Pat's north scope again.
+    expect(new Set(seen.strangersOwn.map((row) => row.institution_id))).toEqual(
+      new Set([ids.north, ids.south, ids.east]),
+    );
+    expect(seen.outerAgain.map((row) => row.user_id)).toEqual([person, person]);
+    expect(seen.userId).toBe(person);
+  });
+
   it("cannot be switched off by the application role", async () => {
     const { rows } = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`
       select rolsuper, rolbypassrls from pg_roles where rolname = current_user`.execute(appDb);

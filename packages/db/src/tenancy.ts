@@ -9,35 +9,62 @@ export interface TenantScope {
   userId?: string | null;
 }
 
+type ScopeSettings = Partial<Record<"app.institution_id" | "app.user_id" | "app.platform_scope", string>>;
+
 /**
- * Runs `work` in a transaction scoped to one institution. The scope is set with set_config(..., true), the
- * function form of SET LOCAL: it ends with the transaction, so a pooled connection never carries one
- * request's tenant into the next. Row-level security does the rest, even for a query with no tenant filter.
+ * Runs `work` with these settings in force, with set_config(..., true), the function form of SET LOCAL: they
+ * end with the transaction, so a pooled connection never carries one request's tenant into the next. Given
+ * a transaction already (a procedure's tenant transaction), the settings apply to `work` only and the
+ * previous ones are restored after it.
+ */
+async function withSettings<T>(
+  db: Database,
+  settings: ScopeSettings,
+  work: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  const apply = async (trx: Database, values: ScopeSettings) => {
+    for (const [name, value] of Object.entries(values))
+      await sql`select set_config(${name}, ${value ?? ""}, true)`.execute(trx);
+  };
+  if (!db.isTransaction) {
+    return db.transaction().execute(async (trx) => {
+      await apply(trx, settings);
+      return work(trx);
+    });
+  }
+  const trx = db as Transaction<DB>;
+  const previous: ScopeSettings = {};
+  for (const name of Object.keys(settings) as (keyof ScopeSettings)[]) {
+    const { rows } = await sql<{ value: string | null }>`select current_setting(${name}, true) as value`.execute(trx);
+    previous[name] = rows[0]?.value ?? "";
+  }
+  await apply(trx, settings);
+  try {
+    return await work(trx);
+  } finally {
+    // After a failed statement the transaction is aborted and rolls back anyway: nothing to restore then.
+    await apply(trx, previous).catch(() => {});
+  }
+}
+
+/**
+ * Runs `work` scoped to one institution. Row-level security does the rest, even for a query with no tenant
+ * filter.
  */
 export function withTenant<T>(
   db: Database,
   scope: TenantScope,
   work: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select set_config('app.institution_id', ${scope.institutionId}, true),
-                     set_config('app.user_id', ${scope.userId ?? ""}, true)`.execute(trx);
-    return work(trx);
-  });
+  return withSettings(db, { "app.institution_id": scope.institutionId, "app.user_id": scope.userId ?? "" }, work);
 }
 
-/** A transaction acting for a person without an institution yet (sign-in, the membership switcher). */
+/** Acting for a person without an institution (sign-in, the membership switcher): their own rows only. */
 export function withUser<T>(db: Database, userId: string, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select set_config('app.user_id', ${userId}, true)`.execute(trx);
-    return work(trx);
-  });
+  return withSettings(db, { "app.user_id": userId }, work);
 }
 
-/** A transaction that may read and append the platform's own audit chain (events of no institution). */
+/** May read and append the platform's own audit chain (events of no institution). */
 export function withPlatformScope<T>(db: Database, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select set_config('app.platform_scope', 'on', true)`.execute(trx);
-    return work(trx);
-  });
+  return withSettings(db, { "app.platform_scope": "on" }, work);
 }

@@ -133,6 +133,7 @@ export const authRouter = router({
       await withPlatformScope(ctx.db, (trx) => appendAuditEvent(trx, signedIn));
     }
     return toSessionView({
+      actingAs: null,
       user: { id: user.id, email: user.email, displayName: user.display_name },
       membership,
       absoluteExpiresAt: session.absoluteExpiresAt,
@@ -148,6 +149,12 @@ export const authRouter = router({
 
   /** Ends every session of the signed-in person, on every device; returns how many ended. */
   signOutEverywhere: authedProcedure.mutation(async ({ ctx }) => {
+    if (ctx.session.actingAs) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Stop acting as ${ctx.session.user.displayName} before signing out everywhere`,
+      });
+    }
     const ended = await deleteUserSessions(ctx.db, ctx.session.user.id);
     ctx.responseHeaders.append("Set-Cookie", serializeBlankSessionCookie({ secure: ctx.secureCookies }));
     return { sessionsEnded: ended };

@@ -24,11 +24,20 @@ export function toMembershipView(membership: OwnMembership): MembershipView {
   };
 }
 
-export function toSessionView(session: Pick<ActiveSession, "user" | "membership" | "absoluteExpiresAt">): SessionView {
+export function toSessionView(
+  session: Pick<ActiveSession, "user" | "membership" | "absoluteExpiresAt" | "actingAs">,
+): SessionView {
   return {
     user: session.user,
     activeMembership: session.membership ? toMembershipView(session.membership) : null,
     expiresAt: session.absoluteExpiresAt.toISOString(),
+    actingAs: session.actingAs
+      ? {
+          realUser: session.actingAs.realUser,
+          reason: session.actingAs.reason,
+          expiresAt: session.actingAs.expiresAt.toISOString(),
+        }
+      : null,
   };
 }
 
@@ -49,6 +58,12 @@ export const meRouter = router({
    */
   switchMembership: authedProcedure.input(switchMembershipInput).mutation(async ({ ctx, input }) => {
     const { session } = ctx;
+    if (session.actingAs) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Stop acting as ${session.user.displayName} before switching memberships`,
+      });
+    }
     const userId = session.user.id;
     const memberships = await withUser(ctx.db, userId, (trx) => listOwnMemberships(trx, userId));
     const target = memberships.find(

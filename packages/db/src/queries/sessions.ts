@@ -59,3 +59,20 @@ export function listUserSessions(db: Database, userId: string) {
     .orderBy("created_at", "desc")
     .execute();
 }
+
+/** Starts acting as another person in this session (support), until `expiresAt`. */
+export function startActingAs(db: Database, id: string, params: { userId: string; reason: string; expiresAt: Date }) {
+  return db
+    .updateTable("sessions")
+    .set({ acting_as_user_id: params.userId, acting_as_reason: params.reason, acting_as_expires_at: params.expiresAt })
+    .where("id", "=", id)
+    .execute();
+}
+
+export function stopActingAs(db: Database, id: string) {
+  return db
+    .updateTable("sessions")
+    .set({ acting_as_user_id: null, acting_as_reason: null, acting_as_expires_at: null })
+    .where("id", "=", id)
+    .execute();
+}
