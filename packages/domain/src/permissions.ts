@@ -13,6 +13,7 @@ export const permissions = [
   "client_groups.read",
   "client_groups.manage",
   "accounts.unlock",
+  "accounts.suspend",
   "sessions.act_as",
   "api_keys.manage",
   "identity_providers.manage",

@@ -1,6 +1,8 @@
+import { updateBrandingInput } from "@learnops/contracts/administration";
 import { type InstitutionDirectoryEntry, institutionBySlugInput } from "@learnops/contracts/institutions";
 import { findInstitutionBySlug, listInstitutionDirectory } from "@learnops/db/queries/institutions";
-import { notFound, publicProcedure, router } from "../trpc.ts";
+import { recordAction } from "../audit-trail.ts";
+import { notFound, permittedProcedure, publicProcedure, router } from "../trpc.ts";
 
 function toDirectoryEntry(row: {
   slug: string;
@@ -19,4 +21,35 @@ export const institutionsRouter = router({
     if (!institution) throw notFound(`Institution "${input.slug}"`);
     return toDirectoryEntry(institution);
   }),
+
+  /** The active institution's name, colours and logo, as its apps and sign-in page show them. */
+  updateBranding: permittedProcedure("institution.update_branding")
+    .input(updateBrandingInput)
+    .mutation(async ({ ctx, input }) => {
+      // institutions is the tenant itself and carries no row-level policy: the id comes from the session.
+      const before = await ctx.db
+        .selectFrom("institutions")
+        .select(["display_name", "primary_colour", "accent_colour", "logo_url"])
+        .where("id", "=", ctx.institutionId)
+        .executeTakeFirstOrThrow();
+      const after = {
+        display_name: input.displayName,
+        primary_colour: input.primaryColour,
+        accent_colour: input.accentColour,
+        logo_url: input.logoUrl,
+      };
+      await ctx.db
+        .updateTable("institutions")
+        .set({ ...after, updated_at: new Date() })
+        .where("id", "=", ctx.institutionId)
+        .execute();
+      await recordAction(ctx, {
+        action: "institution.branding_updated",
+        targetType: "institution",
+        targetId: ctx.institutionId,
+        before,
+        after,
+      });
+      return input;
+    }),
 });
