@@ -9,7 +9,9 @@ export interface TenantScope {
   userId?: string | null;
 }
 
-type ScopeSettings = Partial<Record<"app.institution_id" | "app.user_id" | "app.platform_scope", string>>;
+type ScopeSettings = Partial<
+  Record<"app.institution_id" | "app.user_id" | "app.platform_scope" | "app.api_key_public_id", string>
+>;
 
 /**
  * Runs `work` with these settings in force, with set_config(..., true), the function form of SET LOCAL: they
@@ -67,4 +69,13 @@ export function withUser<T>(db: Database, userId: string, work: (trx: Transactio
 /** May read and append the platform's own audit chain (events of no institution). */
 export function withPlatformScope<T>(db: Database, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return withSettings(db, { "app.platform_scope": "on" }, work);
+}
+
+/** May read the one API key with this public id, before its institution is known (machine-client sign-in). */
+export function withApiKeyLookup<T>(
+  db: Database,
+  publicId: string,
+  work: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  return withSettings(db, { "app.api_key_public_id": publicId }, work);
 }

@@ -1,0 +1,89 @@
+import { generateApiKey } from "@learnops/auth/api-keys";
+import { loadDemoData } from "@learnops/db/demo-data";
+import { setupTestDatabase } from "@learnops/db/testing/database";
+import { beforeAll, describe, expect, it } from "vitest";
+import { authenticateApiKey } from "./api-key-authentication.ts";
+
+const { db, appDb } = await setupTestDatabase();
+let northwind = "";
+
+async function issue(values: { scopes: string[]; revoked?: boolean; expiresAt?: Date }) {
+  const { key, publicId, secretHash } = generateApiKey();
+  await db
+    .insertInto("api_keys")
+    .values({
+      institution_id: northwind,
+      name: "HR system",
+      public_id: publicId,
+      secret_hash: secretHash,
+      scopes: values.scopes,
+      revoked_at: values.revoked ? new Date() : null,
+      expires_at: values.expiresAt ?? null,
+    })
+    .execute();
+  return key;
+}
+
+beforeAll(async () => {
+  await loadDemoData(db);
+  northwind = (
+    await db.selectFrom("institutions").select("id").where("slug", "=", "northwind-health").executeTakeFirstOrThrow()
+  ).id;
+});
+
+describe("API key authentication", () => {
+  it("accepts a valid key for a granted scope, names its institution and records its use", async () => {
+    const key = await issue({ scopes: ["xapi:write"] });
+    const now = new Date();
+    expect(await authenticateApiKey(appDb, `Bearer ${key}`, "xapi:write", now)).toMatchObject({
+      ok: true,
+      institutionId: northwind,
+      scopes: ["xapi:write"],
+    });
+    const used = await db
+      .selectFrom("api_keys")
+      .select("last_used_at")
+      .where("secret_hash", "!=", "")
+      .orderBy("created_at", "desc")
+      .executeTakeFirstOrThrow();
+    expect(used.last_used_at?.getTime()).toBe(now.getTime());
+  });
+
+  it("refuses a wrong secret, an unknown or malformed key alike, and says why for revoked, expired and unscoped keys", async () => {
+    const key = await issue({ scopes: ["xapi:write"] });
+    const wrongSecret = `${key.slice(0, -4)}aaaa`;
+    expect(await authenticateApiKey(appDb, wrongSecret, "xapi:write", new Date())).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+    expect(await authenticateApiKey(appDb, generateApiKey().key, "xapi:write", new Date())).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+    expect(await authenticateApiKey(appDb, "not a key", "xapi:write", new Date())).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+    expect(await authenticateApiKey(appDb, key, "reports:read", new Date())).toEqual({
+      ok: false,
+      reason: "missing_scope",
+    });
+    expect(
+      await authenticateApiKey(appDb, await issue({ scopes: ["xapi:write"], revoked: true }), "xapi:write", new Date()),
+    ).toEqual({
+      ok: false,
+      reason: "revoked",
+    });
+    const expired = await issue({ scopes: ["xapi:write"], expiresAt: new Date(Date.now() - 1000) });
+    expect(await authenticateApiKey(appDb, expired, "xapi:write", new Date())).toEqual({
+      ok: false,
+      reason: "expired",
+    });
+  });
+
+  it("never lets the lookup policy expose other keys", async () => {
+    await issue({ scopes: ["reports:read"] });
+    // Outside a lookup or tenant scope the application role sees no key at all.
+    expect(await appDb.selectFrom("api_keys").select("id").execute()).toEqual([]);
+  });
+});

@@ -1,0 +1,40 @@
+import { apiKeySecretMatches, hasScope, parseApiKey } from "@learnops/auth/api-keys";
+import type { ApiKeyScope } from "@learnops/contracts/auth";
+import type { Database } from "@learnops/db/client";
+import { withApiKeyLookup, withTenant } from "@learnops/db/tenancy";
+
+export type ApiKeyAuthentication =
+  | { ok: true; apiKeyId: string; institutionId: string; scopes: ApiKeyScope[] }
+  /** `unknown` covers malformed keys, unknown ids and wrong secrets alike: a caller learns nothing more. */
+  | { ok: false; reason: "unknown" | "revoked" | "expired" | "missing_scope" };
+
+/**
+ * Authenticates a machine client by its API key (`Authorization: Bearer lo_…`) for one scope. The key is
+ * found by its public id through the one row-level policy that allows it, its secret compared in constant
+ * time with the stored hash; its use is recorded. The institution comes from the key, never from the request.
+ */
+export async function authenticateApiKey(
+  db: Database,
+  presented: string,
+  scope: ApiKeyScope,
+  now: Date,
+): Promise<ApiKeyAuthentication> {
+  const parsed = parseApiKey(presented.replace(/^Bearer /, ""));
+  if (!parsed) return { ok: false, reason: "unknown" };
+  const key = await withApiKeyLookup(db, parsed.publicId, (trx) =>
+    trx
+      .selectFrom("api_keys")
+      .select(["id", "institution_id", "secret_hash", "scopes", "expires_at", "revoked_at"])
+      .where("public_id", "=", parsed.publicId)
+      .executeTakeFirst(),
+  );
+  if (!key || !apiKeySecretMatches(parsed.secret, key.secret_hash)) return { ok: false, reason: "unknown" };
+  if (key.revoked_at) return { ok: false, reason: "revoked" };
+  if (key.expires_at && key.expires_at <= now) return { ok: false, reason: "expired" };
+  const scopes = key.scopes as ApiKeyScope[];
+  if (!hasScope(scopes, scope)) return { ok: false, reason: "missing_scope" };
+  await withTenant(db, { institutionId: key.institution_id }, (trx) =>
+    trx.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", key.id).execute(),
+  );
+  return { ok: true, apiKeyId: key.id, institutionId: key.institution_id, scopes };
+}
