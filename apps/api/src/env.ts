@@ -28,13 +28,19 @@ const apiEnv = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
+  /**
+   * The origin people reach the platform at (behind a proxy, the proxy's), for links in emails;
+   * http://localhost:PORT by default.
+   */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: "PUBLIC_URL must be an http:// or https:// address" }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),
 });
-export type ApiEnv = z.infer<typeof apiEnv>;
+export type ApiEnv = z.infer<typeof apiEnv> & { PUBLIC_URL: string };
 
 /** Parses the API's environment once, at start; a bad value stops the process with a readable message. */
 export function readApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
-  return parseEnvironment(apiEnv, source, "The API");
+  const env = parseEnvironment(apiEnv, source, "The API");
+  return { ...env, PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${env.PORT}` };
 }

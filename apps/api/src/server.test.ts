@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { localPublicUrl as publicUrl } from "@learnops/api/context";
 import { hashPassword } from "@learnops/auth/passwords";
 import { createDatabase } from "@learnops/db/client";
 import { loadDemoData } from "@learnops/db/demo-data";
@@ -13,7 +14,7 @@ import { createServer } from "./server.ts";
 const { appDb: db, db: ownerDb, jobs } = await setupTestJobQueue();
 
 describe("health and readiness", () => {
-  const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });
+  const app = createServer({ services: { db, jobs, publicUrl }, log: captureLog().log, webAppsDir: null });
 
   it("answers /health while the process is up", async () => {
     const response = await app.request("/health");
@@ -30,7 +31,11 @@ describe("health and readiness", () => {
   it("answers /ready 503 naming the part that is down", async () => {
     const unreachable = createDatabase(`postgres://nobody:nothing@127.0.0.1:${await findFreePort()}/none`);
     afterAll(() => unreachable.destroy());
-    const degraded = createServer({ services: { db: unreachable, jobs }, log: captureLog().log, webAppsDir: null });
+    const degraded = createServer({
+      services: { db: unreachable, jobs, publicUrl },
+      log: captureLog().log,
+      webAppsDir: null,
+    });
     const response = await degraded.request("/ready");
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ ready: false, database: "down", jobQueue: "up" });
@@ -39,7 +44,7 @@ describe("health and readiness", () => {
 
 describe("errors over HTTP", () => {
   it("answers bad input with BAD_REQUEST, the failing field paths and the request id", async () => {
-    const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });
+    const app = createServer({ services: { db, jobs, publicUrl }, log: captureLog().log, webAppsDir: null });
     const input = encodeURIComponent(JSON.stringify({ slug: "Bad Slug!" }));
     const response = await app.request(`/trpc/institutions.bySlug?input=${input}`, {
       headers: { "X-Request-Id": "req-bad-input-1" },
@@ -57,7 +62,7 @@ describe("errors over HTTP", () => {
   });
 
   it("answers NOT_FOUND with 404", async () => {
-    const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });
+    const app = createServer({ services: { db, jobs, publicUrl }, log: captureLog().log, webAppsDir: null });
     const input = encodeURIComponent(JSON.stringify({ slug: "nowhere" }));
     const response = await app.request(`/trpc/institutions.bySlug?input=${input}`);
     expect(response.status).toBe(404);
@@ -67,7 +72,7 @@ describe("errors over HTTP", () => {
     const { log, entries } = captureLog();
     const unreachable = createDatabase(`postgres://nobody:nothing@127.0.0.1:${await findFreePort()}/none`);
     afterAll(() => unreachable.destroy());
-    const app = createServer({ services: { db: unreachable, jobs }, log, webAppsDir: null });
+    const app = createServer({ services: { db: unreachable, jobs, publicUrl }, log, webAppsDir: null });
 
     const response = await app.request("/trpc/institutions.directory");
     expect(response.status).toBe(500);
@@ -86,7 +91,7 @@ describe("errors over HTTP", () => {
 
   it("logs every request with its id, status and duration", async () => {
     const { log, entries } = captureLog();
-    const app = createServer({ services: { db, jobs }, log, webAppsDir: null });
+    const app = createServer({ services: { db, jobs, publicUrl }, log, webAppsDir: null });
     await app.request("/health", { headers: { "X-Request-Id": "req-log-1" } });
     expect(entries.find((entry) => entry.msg === "request")).toMatchObject({
       requestId: "req-log-1",
@@ -105,7 +110,7 @@ describe("web apps", async () => {
     await writeFile(path.join(appsDir, folder, "dist/index.html"), `<!doctype html><title>${folder}</title>`);
     await writeFile(path.join(appsDir, folder, "dist/assets/app-1a2b3c.js"), `console.log("${folder}")`);
   }
-  const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: appsDir });
+  const app = createServer({ services: { db, jobs, publicUrl }, log: captureLog().log, webAppsDir: appsDir });
 
   it.each([
     ["/learn/", "learner"],
@@ -144,7 +149,7 @@ describe("web apps", async () => {
 });
 
 describe("signing in over HTTP", () => {
-  const app = createServer({ services: { db, jobs }, log: captureLog().log, webAppsDir: null });
+  const app = createServer({ services: { db, jobs, publicUrl }, log: captureLog().log, webAppsDir: null });
   const origin = "http://localhost";
 
   it("sets the session cookie, which then identifies the person, and refuses cross-site mutations that carry it", async () => {

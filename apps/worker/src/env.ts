@@ -1,4 +1,5 @@
 import { parseEnvironment } from "@learnops/contracts/environment";
+import { type EmailEnv, readEmailEnv } from "@learnops/email/env";
 import { z } from "zod";
 
 const workerEnv = z.object({
@@ -12,9 +13,12 @@ const workerEnv = z.object({
   /** Seconds a shutdown waits for jobs in flight before it gives up (they are then retried elsewhere). */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(20),
 });
-export type WorkerEnv = z.infer<typeof workerEnv>;
+export type WorkerEnv = z.infer<typeof workerEnv> & { email: EmailEnv };
 
-/** Parses the worker's environment once, at start; a bad value stops the process with a readable message. */
+/**
+ * Parses the worker's environment once, at start, email settings included (the worker is what sends); a bad
+ * value stops the process with a readable message.
+ */
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  return parseEnvironment(workerEnv, source, "The worker");
+  return { ...parseEnvironment(workerEnv, source, "The worker"), email: readEmailEnv(source) };
 }

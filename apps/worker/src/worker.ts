@@ -1,5 +1,6 @@
 import os from "node:os";
 import { createDatabase } from "@learnops/db/client";
+import { createEmailTransport } from "@learnops/email/transport";
 import { workAllQueues } from "@learnops/jobs/handlers";
 import { startJobQueue } from "@learnops/jobs/queue";
 import type { Logger } from "pino";
@@ -18,12 +19,13 @@ export async function startWorker(env: WorkerEnv, log: Logger): Promise<RunningW
     applicationName: "learnops-worker",
   });
   const boss = await startJobQueue({ connectionString: env.DATABASE_URL, role: "worker", log });
+  const emailTransport = createEmailTransport(env.email);
   await workAllQueues(
     boss,
-    { db, log, workerId },
+    { db, log, workerId, emailTransport },
     { batchSize: env.WORKER_BATCH_SIZE, localConcurrency: env.WORKER_CONCURRENCY },
   );
-  log.info({ workerId }, "worker started");
+  log.info({ workerId, emailTransport: emailTransport.name }, "worker started");
 
   return {
     workerId,

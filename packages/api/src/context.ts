@@ -8,9 +8,19 @@ import { type ActiveSession, resolveSession } from "./sessions.ts";
 export interface ApiServices {
   db: Database;
   jobs: PgBoss;
+  /**
+   * The origin people reach the platform at, for links in emails. Always configured, never taken from a
+   * request: a forged Host header would otherwise send someone's reset link to the forger's site.
+   */
+  publicUrl: string;
 }
 
-export interface ContextInnerOptions extends ApiServices {
+/** Where the platform is reached when nothing says otherwise: the main job on its default port. */
+export const localPublicUrl = "http://localhost:3000";
+
+export interface ContextInnerOptions extends Omit<ApiServices, "publicUrl"> {
+  /** The origin for links in emails; the local main job's by default. */
+  publicUrl?: string;
   log: Logger;
   /** The request's id, quoted in logs and in error answers; null outside HTTP (scripts, tests). */
   requestId: string | null;
@@ -34,6 +44,7 @@ export function createContextInner(options: ContextInnerOptions) {
   return {
     db: options.db,
     jobs: options.jobs,
+    publicUrl: new URL(options.publicUrl ?? localPublicUrl).origin,
     log: options.log,
     requestId: options.requestId,
     session: options.session ?? null,

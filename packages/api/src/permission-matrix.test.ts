@@ -17,6 +17,11 @@ import { resolveSession, startSession } from "./sessions.ts";
  * fails this test.
  */
 const access: Record<string, "public" | "authed" | Permission> = {
+  "account.changePassword": "authed",
+  "account.register": "public",
+  "account.requestPasswordReset": "public",
+  "account.resetPassword": "public",
+  "account.verifyEmail": "public",
   "apiKeys.create": "api_keys.manage",
   "apiKeys.list": "api_keys.manage",
   "apiKeys.revoke": "api_keys.manage",

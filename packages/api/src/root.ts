@@ -1,3 +1,4 @@
+import { accountRouter } from "./routers/account.ts";
 import { apiKeysRouter } from "./routers/api-keys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
@@ -11,6 +12,7 @@ import { supportRouter } from "./routers/support.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 export const appRouter = router({
+  account: accountRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   auth: authRouter,

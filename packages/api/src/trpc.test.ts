@@ -79,7 +79,10 @@ describe("permitted procedures", () => {
   });
 
   it("refuse a signed-in person with no membership to act in", async () => {
-    await db.insertInto("users").values({ email: "new@example.org", display_name: "New Person" }).execute();
+    await db
+      .insertInto("users")
+      .values({ email: "new@example.org", display_name: "New Person", email_verified_at: new Date() })
+      .execute();
     const user = await db
       .selectFrom("users")
       .select("id")

@@ -16,6 +16,9 @@ export const institutionDirectoryEntry = z.object({
   slug: institutionSlug,
   displayName: z.string(),
   primaryColour: brandColour,
+  accentColour: brandColour,
+  /** An https address of the institution's logo; null shows its initials on its colours. */
+  logoUrl: z.string().nullable(),
 });
 export type InstitutionDirectoryEntry = z.infer<typeof institutionDirectoryEntry>;
 

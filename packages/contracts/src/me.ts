@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { role } from "./auth.ts";
 import { brandColour, institutionSlug } from "./institutions.ts";
+import { permission } from "./permissions.ts";
 
 /** A membership as its holder sees it: the role, and the institution with the branding the apps take on. */
 export const membershipView = z.object({
@@ -23,11 +24,12 @@ const person = z.object({ id: z.uuid(), email: z.string(), displayName: z.string
 /**
  * Who is signed in and in which membership they act; null when nobody is. While support acts as someone,
  * `user` and `activeMembership` are that person's and `actingAs` says who really acts: the apps show a
- * banner for as long as it is set.
+ * banner for as long as it is set. `permissions` are the active membership's: the apps offer only those.
  */
 export const sessionView = z.object({
   user: person,
   activeMembership: membershipView.nullable(),
+  permissions: z.array(permission),
   expiresAt: z.iso.datetime(),
   actingAs: z.object({ realUser: person, reason: z.string(), expiresAt: z.iso.datetime() }).nullable(),
 });

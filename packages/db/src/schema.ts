@@ -79,6 +79,23 @@ export interface ClientGroups {
   name: string;
 }
 
+export interface EmailOutbox {
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  html_body: string | null;
+  id: Generated<string>;
+  kind: string;
+  last_attempt_at: Timestamp | null;
+  last_error: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  sent_at: Timestamp | null;
+  subject: string;
+  text_body: string | null;
+  to_address: string;
+  user_id: string | null;
+}
+
 export interface Institutions {
   accent_colour: Generated<string>;
   created_at: Generated<Timestamp>;
@@ -167,6 +184,7 @@ export interface DB {
   audit_events: AuditEvents;
   auth_tokens: AuthTokens;
   client_groups: ClientGroups;
+  email_outbox: EmailOutbox;
   institutions: Institutions;
   memberships: Memberships;
   password_credentials: PasswordCredentials;

@@ -1,27 +1,10 @@
 import type { Role } from "@learnops/contracts/auth";
+import { type Permission, permission } from "@learnops/contracts/permissions";
 
-/**
- * Everything a membership's role may be allowed to do, named `noun.verb`. Procedures ask for one of these;
- * they never test roles themselves, so this table is the one place that says who may do what.
- */
-export const permissions = [
-  "institution.update_branding",
-  "users.read",
-  "users.manage",
-  "memberships.read",
-  "memberships.manage",
-  "client_groups.read",
-  "client_groups.manage",
-  "accounts.unlock",
-  "accounts.suspend",
-  "sessions.act_as",
-  "api_keys.manage",
-  "identity_providers.manage",
-  "audit.read",
-  "audit.verify",
-  "operations.view",
-] as const;
-export type Permission = (typeof permissions)[number];
+export type { Permission };
+
+/** Every permission there is, in the order the contract names them. */
+export const permissions: readonly Permission[] = permission.options;
 
 /**
  * What each role may do within the institution of its membership. Learners and instructors act on their
@@ -58,8 +41,8 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   platform_admin: permissions,
 };
 
-export function hasPermission(role: Role, permission: Permission): boolean {
-  return rolePermissions[role].includes(permission);
+export function hasPermission(role: Role, wanted: Permission): boolean {
+  return rolePermissions[role].includes(wanted);
 }
 
 /** Roles a support agent or platform admin may act as: never a platform admin, whose powers are not for loan. */

@@ -1,4 +1,5 @@
 import { insertWorkerCheck } from "@learnops/db/queries/worker-checks";
+import { createLogTransport } from "@learnops/email/transport";
 import { expect, it } from "vitest";
 import { registrations, runBatch } from "./handlers.ts";
 import { workerCheckJob } from "./queues.ts";
@@ -6,6 +7,7 @@ import { captureLog } from "./testing/log.ts";
 import { setupTestJobQueue } from "./testing/queue.ts";
 
 const { db } = await setupTestJobQueue();
+const emailTransport = createLogTransport({ from: "LearnOps <no-reply@learnops.localhost>" });
 const workerCheck = registrations.find((registration) => registration.definition === workerCheckJob);
 if (!workerCheck) throw new Error("worker-check has no handler");
 
@@ -20,7 +22,7 @@ it("completes good jobs, dead-letters unparseable payloads and fails only the jo
       { id: "job-good", data: { checkId: check.id } },
       { id: "job-bad", data: { checkId: 42 } },
     ],
-    { db, log, workerId: "test:1" },
+    { db, log, workerId: "test:1", emailTransport },
   );
   expect(results).toEqual([
     { id: "job-good", status: "completed", output: { found: true } },
@@ -35,6 +37,7 @@ it("completes good jobs, dead-letters unparseable payloads and fails only the jo
     db,
     log,
     workerId: "test:1",
+    emailTransport,
   });
   expect(failed).toEqual([{ id: "job-x", status: "failed", output: { error: "database went away" } }]);
   expect(entries.filter((entry) => entry.level === 50).map((entry) => [entry.jobId, entry.msg])).toEqual([

@@ -1,15 +1,19 @@
 import type { Database } from "@learnops/db/client";
 import { completeWorkerCheck } from "@learnops/db/queries/worker-checks";
+import { deliverEmail } from "@learnops/email/delivery";
+import type { EmailTransport } from "@learnops/email/transport";
 import type { JobResult, PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { type JobDefinition, type JobPayload, workerCheckJob } from "./queues.ts";
+import { emailDeliveryJob, type JobDefinition, type JobPayload, workerCheckJob } from "./queues.ts";
 
 export interface JobContext {
   db: Database;
   log: Logger;
   /** Host and process id of this worker, recorded where a job says who did it. */
   workerId: string;
+  /** How email leaves: Resend, or the log in development (see packages/email's env). */
+  emailTransport: EmailTransport;
 }
 
 type Handler<Definition extends JobDefinition<z.ZodType>> = (
@@ -35,6 +39,9 @@ export const registrations = [
     const found = await completeWorkerCheck(db, { id: checkId, workedBy: workerId });
     return { found };
   }),
+  register(emailDeliveryJob, ({ outboxId }, { db, emailTransport, log }) =>
+    deliverEmail(db, emailTransport, outboxId, log),
+  ),
 ];
 
 /**

@@ -33,4 +33,27 @@ export const workerCheckJob = defineJob({
   },
 });
 
-export const jobDefinitions = [workerCheckJob] as const;
+/**
+ * Sends one message of the email outbox (packages/email). Queued in the transaction that wrote the row; the
+ * handler is idempotent by outbox id, so a redelivered job sends nothing twice. A provider outage is retried
+ * with exponential backoff, about 30 s, 1, 2, 4, 8, 16 min… capped at 30 min: eight retries cover some
+ * two hours, longer than a reset link lives.
+ */
+export const emailDeliveryJob = defineJob({
+  queue: "email-delivery",
+  payload: z.object({ outboxId: z.uuid() }),
+  options: {
+    notify: true,
+    retryLimit: 8,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 30 * 60,
+    // One HTTP request to the provider: a job active for a minute is a worker that died mid-send.
+    expireInSeconds: 60,
+    // Links in these messages expire within two days; an older unsent one is of no use to anyone.
+    retentionSeconds: 2 * 24 * 60 * 60,
+    deadLetter: deadLetterQueue,
+  },
+});
+
+export const jobDefinitions = [workerCheckJob, emailDeliveryJob] as const;

@@ -95,6 +95,13 @@ export const authRouter = router({
         message: "This account is suspended. Contact your institution's administrator.",
       });
     }
+    // Only the password's owner learns this: the answer for a wrong password is the same as for no account.
+    if (!user.email_verified_at) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Confirm your email address first: open the link we sent to ${user.email}. No email? Use “Forgot your password?” to get a new link.`,
+      });
+    }
 
     await saveSignInLockout(ctx.db, lockoutKey, { failedCount: 0, windowStartedAt: null, lockedUntil: null });
     if (user.password_hash && needsRehash(user.password_hash))

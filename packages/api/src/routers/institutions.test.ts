@@ -9,13 +9,31 @@ const { db, appDb, jobs } = await setupTestJobQueue();
 const api = createCaller(createContextInner({ db: appDb, jobs, log: pino({ level: "silent" }), requestId: null }));
 
 describe("institutions", () => {
-  it("lists the directory by name with each institution's brand colour", async () => {
+  it("lists the directory by name with each institution's branding", async () => {
     expect(await api.institutions.directory()).toEqual([]);
     await loadDemoData(db);
     expect(await api.institutions.directory()).toEqual([
-      { slug: "acme-compliance", displayName: "ACME Compliance Training", primaryColour: "#1f6f43" },
-      { slug: "lakeside-college", displayName: "Lakeside Community College", primaryColour: "#7a2e8c" },
-      { slug: "northwind-health", displayName: "Northwind Health Academy", primaryColour: "#0b5cad" },
+      {
+        slug: "acme-compliance",
+        displayName: "ACME Compliance Training",
+        primaryColour: "#1f6f43",
+        accentColour: "#b3261e",
+        logoUrl: null,
+      },
+      {
+        slug: "lakeside-college",
+        displayName: "Lakeside Community College",
+        primaryColour: "#7a2e8c",
+        accentColour: "#2e7d32",
+        logoUrl: null,
+      },
+      {
+        slug: "northwind-health",
+        displayName: "Northwind Health Academy",
+        primaryColour: "#0b5cad",
+        accentColour: "#f2a900",
+        logoUrl: null,
+      },
     ]);
   });
 

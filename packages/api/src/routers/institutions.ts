@@ -8,12 +8,20 @@ function toDirectoryEntry(row: {
   slug: string;
   display_name: string;
   primary_colour: string;
+  accent_colour: string;
+  logo_url: string | null;
 }): InstitutionDirectoryEntry {
-  return { slug: row.slug, displayName: row.display_name, primaryColour: row.primary_colour };
+  return {
+    slug: row.slug,
+    displayName: row.display_name,
+    primaryColour: row.primary_colour,
+    accentColour: row.accent_colour,
+    logoUrl: row.logo_url,
+  };
 }
 
 export const institutionsRouter = router({
-  /** Institutions a person can choose from before signing in, with their branding colour. */
+  /** Institutions a person can choose from before signing in, with their branding. */
   directory: publicProcedure.query(async ({ ctx }) => (await listInstitutionDirectory(ctx.db)).map(toDirectoryEntry)),
 
   bySlug: publicProcedure.input(institutionBySlugInput).query(async ({ ctx, input }) => {

@@ -62,11 +62,15 @@ describe("memberships and switching", () => {
 
   it("switches to another membership without signing in again, and records the switch in that institution", async () => {
     const as = await signedIn("morgan.lee@example.org", "northwind-health");
+    expect((await (await as()).me.session())?.permissions).toEqual([]);
     const acme = (await (await as()).me.memberships()).find(
       (membership) => membership.institution.slug === "acme-compliance",
     );
     const switched = await (await as()).me.switchMembership({ membershipId: acme?.id ?? "" });
     expect(switched.activeMembership).toMatchObject({ role: "course_admin", institution: { slug: "acme-compliance" } });
+    // What the apps may offer follows the role: a learner nothing to administer, a course admin the people.
+    expect(switched.permissions).toEqual(expect.arrayContaining(["users.manage", "audit.read"]));
+    expect(switched.permissions).not.toContain("accounts.suspend");
     expect((await (await as()).me.session())?.activeMembership?.id).toBe(acme?.id);
 
     const { rows } = await sql<{ action: string; before: unknown; after: unknown; request_id: string }>`
@@ -100,7 +104,7 @@ describe("memberships and switching", () => {
   it("serves a person holding fifty memberships", async () => {
     const person = await db
       .insertInto("users")
-      .values({ email: "many@example.org", display_name: "Many Hats" })
+      .values({ email: "many@example.org", display_name: "Many Hats", email_verified_at: new Date() })
       .returning("id")
       .executeTakeFirstOrThrow();
     await db

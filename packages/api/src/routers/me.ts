@@ -4,6 +4,7 @@ import { appendAuditEvent } from "@learnops/db/queries/audit";
 import { listOwnMemberships, type OwnMembership } from "@learnops/db/queries/memberships";
 import { listUserSessions, setActiveMembership } from "@learnops/db/queries/sessions";
 import { withTenant, withUser } from "@learnops/db/tenancy";
+import { rolePermissions } from "@learnops/domain/permissions";
 import { TRPCError } from "@trpc/server";
 import { type ActiveSession, idleExpiryForSwitch } from "../sessions.ts";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
@@ -30,6 +31,7 @@ export function toSessionView(
   return {
     user: session.user,
     activeMembership: session.membership ? toMembershipView(session.membership) : null,
+    permissions: session.membership ? [...rolePermissions[session.membership.role as Role]] : [],
     expiresAt: session.absoluteExpiresAt.toISOString(),
     actingAs: session.actingAs
       ? {

@@ -8,7 +8,7 @@ export type Institution = Selectable<Institutions>;
 export function listInstitutionDirectory(db: Database) {
   return db
     .selectFrom("institutions")
-    .select(["slug", "display_name", "primary_colour"])
+    .select(["slug", "display_name", "primary_colour", "accent_colour", "logo_url"])
     .orderBy("display_name")
     .orderBy("slug")
     .execute();
@@ -17,7 +17,7 @@ export function listInstitutionDirectory(db: Database) {
 export function findInstitutionBySlug(db: Database, slug: string) {
   return db
     .selectFrom("institutions")
-    .select(["id", "slug", "display_name", "primary_colour"])
+    .select(["id", "slug", "display_name", "primary_colour", "accent_colour", "logo_url"])
     .where("slug", "=", slug)
     .executeTakeFirst();
 }

@@ -10,6 +10,7 @@ export function findUserForSignIn(db: Database, email: string) {
       "users.email",
       "users.display_name",
       "users.status",
+      "users.email_verified_at",
       "password_credentials.hash as password_hash",
     ])
     .where("users.email", "=", email)

@@ -1,0 +1,182 @@
+/**
+ * The messages the platform sends, each as plain text and as simple HTML: one column, real headings and
+ * paragraphs, a link that says where it goes (never "click here"), the address spelled out for readers
+ * whose client strips links, and colours that keep WCAG AA contrast. Inline styles only: mail clients
+ * drop style sheets.
+ */
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Recipient {
+  displayName: string;
+  /** The institution the person came through (its sign-in or registration page), when known. */
+  institutionName: string | null;
+}
+
+const htmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => htmlEscapes[character] ?? character);
+}
+
+/** Markup that is already escaped (or ours), inserted into a template as it is. */
+class SafeHtml {
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
+}
+
+/** An HTML template literal: every inserted value is escaped unless it is `SafeHtml`. */
+function html(strings: TemplateStringsArray, ...values: (string | number | SafeHtml)[]): SafeHtml {
+  let out = strings[0] ?? "";
+  values.forEach((value, index) => {
+    out += (value instanceof SafeHtml ? value.value : escapeHtml(String(value))) + (strings[index + 1] ?? "");
+  });
+  return new SafeHtml(out);
+}
+
+const colours = { text: "#1f2937", muted: "#4b5563", link: "#1d4ed8", buttonText: "#ffffff" } as const;
+
+interface Layout {
+  subject: string;
+  heading: string;
+  greeting: string;
+  /** Paragraphs before the action. */
+  lead: string[];
+  action: { label: string; url: string } | null;
+  /** Paragraphs after the action, shown quieter. */
+  after: string[];
+  footer: string;
+}
+
+function render(unsafeLayout: Layout): RenderedEmail {
+  // Names come from people and institutions; a line break in a subject would start a new mail header.
+  const layout = { ...unsafeLayout, subject: unsafeLayout.subject.replace(/\s+/g, " ").trim() };
+  const text = [
+    layout.greeting,
+    "",
+    ...layout.lead.flatMap((paragraph) => [paragraph, ""]),
+    ...(layout.action ? [`${layout.action.label}:`, layout.action.url, ""] : []),
+    ...layout.after.flatMap((paragraph) => [paragraph, ""]),
+    "—",
+    layout.footer,
+    "",
+  ].join("\n");
+
+  const paragraph = (content: string, colour: string = colours.text) =>
+    html`<p style="margin:0 0 16px;color:${colour}">${content}</p>`;
+  const paragraphs = (contents: string[], colour?: string) =>
+    new SafeHtml(contents.map((content) => paragraph(content, colour).value).join("\n"));
+  const action = layout.action
+    ? html`<p style="margin:24px 0"><a href="${layout.action.url}" style="display:inline-block;padding:12px 20px;border-radius:6px;background:${colours.link};color:${colours.buttonText};font-weight:600;text-decoration:none">${layout.action.label}</a></p>
+<p style="margin:0 0 16px;color:${colours.muted}">If the button does not work, copy this address into your browser:<br><a href="${layout.action.url}" style="color:${colours.link};word-break:break-all">${layout.action.url}</a></p>`
+    : new SafeHtml("");
+  const body = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${layout.subject}</title>
+</head>
+<body style="margin:0;padding:24px 16px;background:#ffffff;color:${colours.text};font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5">
+<div role="article" aria-roledescription="email" aria-label="${layout.subject}" style="max-width:560px;margin:0 auto">
+<h1 style="margin:0 0 16px;font-size:22px;line-height:1.3;color:${colours.text}">${layout.heading}</h1>
+${paragraph(layout.greeting)}
+${paragraphs(layout.lead)}
+${action}
+${paragraphs(layout.after, colours.muted)}
+<hr style="border:none;border-top:1px solid #d1d5db;margin:24px 0">
+<p style="margin:0;font-size:14px;color:${colours.muted}">${layout.footer}</p>
+</div>
+</body>
+</html>
+`;
+  return { subject: layout.subject, text, html: body.value };
+}
+
+function footerFor(recipient: Recipient): string {
+  return recipient.institutionName
+    ? `Sent by LearnOps on behalf of ${recipient.institutionName}.`
+    : "Sent by LearnOps, the learning platform of your institution.";
+}
+
+function forInstitution(recipient: Recipient): string {
+  return recipient.institutionName ? ` for ${recipient.institutionName}` : "";
+}
+
+function duration(minutes: number): string {
+  if (minutes % (24 * 60) === 0) {
+    const days = minutes / (24 * 60);
+    return `${days} day${days === 1 ? "" : "s"}`;
+  }
+  if (minutes % 60 === 0) {
+    const hours = minutes / 60;
+    return `${hours} hour${hours === 1 ? "" : "s"}`;
+  }
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+/** A link to choose a new password, asked for on the "forgot your password" page. */
+export function passwordResetEmail(params: Recipient & { resetUrl: string; validForMinutes: number }): RenderedEmail {
+  return render({
+    subject: `Reset your password${forInstitution(params)}`,
+    heading: "Choose a new password",
+    greeting: `Hello ${params.displayName},`,
+    lead: [
+      `We received a request to reset the password of your account${forInstitution(params)}. ` +
+        `The link below works once, for ${duration(params.validForMinutes)}.`,
+    ],
+    action: { label: "Choose a new password", url: params.resetUrl },
+    after: [
+      "Choosing a new password signs you out on every device.",
+      "If you did not ask for this, you can ignore this email: your password stays as it is.",
+    ],
+    footer: footerFor(params),
+  });
+}
+
+/** Confirms the address of a newly registered account; it cannot sign in before. */
+export function emailVerificationEmail(
+  params: Recipient & { verifyUrl: string; validForMinutes: number },
+): RenderedEmail {
+  return render({
+    subject: `Confirm your email address${forInstitution(params)}`,
+    heading: "Confirm your email address",
+    greeting: `Hello ${params.displayName},`,
+    lead: [
+      `Thank you for creating an account${forInstitution(params)}. ` +
+        `Confirm that this address is yours to start learning. The link works for ${duration(params.validForMinutes)}.`,
+    ],
+    action: { label: "Confirm my email address", url: params.verifyUrl },
+    after: ["If you did not create this account, you can ignore this email: it will not be activated."],
+    footer: footerFor(params),
+  });
+}
+
+/**
+ * Sent instead of a second account when someone registers with an address that already has one: the
+ * person learns of the attempt, and the form answers the same whoever owns the address.
+ */
+export function accountExistsEmail(
+  params: Recipient & { signInUrl: string; resetUrl: string; validForMinutes: number },
+): RenderedEmail {
+  return render({
+    subject: `You already have an account${forInstitution(params)}`,
+    heading: "You already have an account",
+    greeting: `Hello ${params.displayName},`,
+    lead: [
+      `Someone, probably you, tried to register${forInstitution(params)} with this email address. ` +
+        "It already belongs to your account, so nothing new was created.",
+      `Sign in at ${params.signInUrl}. If you do not remember your password, choose a new one with the ` +
+        `link below; it works once, for ${duration(params.validForMinutes)}.`,
+    ],
+    action: { label: "Choose a new password", url: params.resetUrl },
+    after: ["If this was not you, you can ignore this email: your account is unchanged."],
+    footer: footerFor(params),
+  });
+}
