@@ -1,67 +1,60 @@
+import type { Role } from "@learnops/contracts/auth";
+import type { SessionView } from "@learnops/contracts/me";
 import { useTRPC } from "@learnops/ui/api-provider";
 import {
-  AppShell,
-  BrandSwatch,
   Card,
   EmptyState,
   ErrorState,
   LoadingState,
   PageHeader,
   StatusList,
+  StatusMessage,
   TimeOfDay,
+  useDocumentTitle,
 } from "@learnops/ui/components";
+import { roleLabel, SignedInApp } from "@learnops/ui/session";
 import { useQuery } from "@tanstack/react-query";
 
-/**
- * The instructor's landing page. Review queues do not exist yet, so it says so plainly and shows what is
- * real today: the institutions on the platform and whether the platform is working.
- */
+/** Roles that review submissions, or oversee those who do. */
+const reviewingRoles: readonly Role[] = ["instructor", "course_admin", "platform_admin"];
+
 export function App() {
   return (
-    <AppShell appName="Instructor review" homeHref={import.meta.env.BASE_URL}>
+    <SignedInApp
+      appName="Instructor review"
+      basePath={import.meta.env.BASE_URL}
+      signInLead="Review learners’ submissions and give them feedback."
+    >
+      {(session) => <ReviewQueuePage session={session} />}
+    </SignedInApp>
+  );
+}
+
+/**
+ * The instructor's start page. Review queues do not exist yet, so it says so plainly and shows what is real
+ * today: whether the platform is working.
+ */
+function ReviewQueuePage({ session }: { session: SessionView }) {
+  useDocumentTitle("Review queue · LearnOps");
+  const membership = session.activeMembership;
+  return (
+    <>
       <PageHeader title="Review queue" lead="Learners’ submissions wait here for your feedback." />
+      {membership && !reviewingRoles.includes(membership.role) ? (
+        <StatusMessage>
+          As {roleLabel(membership.role).toLowerCase()} at {membership.institution.displayName} you have no submissions
+          to review. If you also teach somewhere, choose that membership under “Acting as”.
+        </StatusMessage>
+      ) : null}
       <Card title="Waiting for review">
         <EmptyState title="No submissions are waiting for review">
           Review queues open with courses and assignments; submissions will appear here as learners send them.
         </EmptyState>
       </Card>
       <div className="card-grid">
-        <InstitutionsCard />
         <PlatformStatusCard />
       </div>
-    </AppShell>
-  );
-}
-
-function InstitutionsCard() {
-  const trpc = useTRPC();
-  const directory = useQuery(trpc.institutions.directory.queryOptions());
-  return (
-    <Card
-      title="Institutions you can teach for"
-      description="Until instructor sign-in exists, every institution on the platform is listed."
-    >
-      {directory.isPending ? (
-        <LoadingState label="Loading institutions…" />
-      ) : directory.isError ? (
-        <ErrorState
-          title="Institutions could not be loaded"
-          error={directory.error}
-          onRetry={() => void directory.refetch()}
-        />
-      ) : directory.data.length === 0 ? (
-        <EmptyState title="No institutions yet">An administrator adds institutions in the admin console.</EmptyState>
-      ) : (
-        <ul className="institution-list">
-          {directory.data.map((institution) => (
-            <li key={institution.slug}>
-              <BrandSwatch colour={institution.primaryColour} />
-              {institution.displayName}
-            </li>
-          ))}
-        </ul>
-      )}
-    </Card>
+    </>
   );
 }
 

@@ -1,5 +1,4 @@
 import "@learnops/ui/theme.css";
-import "./instructor.css";
 import { mountApp } from "@learnops/ui/mount";
 import { App } from "./app.tsx";
 

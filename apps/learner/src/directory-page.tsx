@@ -1,20 +1,33 @@
 import type { InstitutionDirectoryEntry } from "@learnops/contracts/institutions";
 import { useTRPC } from "@learnops/ui/api-provider";
-import { BrandSwatch, EmptyState, ErrorState, LoadingState, PageHeader } from "@learnops/ui/components";
+import {
+  BrandSwatch,
+  EmptyState,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  StatusMessage,
+  useDocumentTitle,
+} from "@learnops/ui/components";
+import { AppLink } from "@learnops/ui/navigation";
+import type { SessionNotice } from "@learnops/ui/session";
 import { useQuery } from "@tanstack/react-query";
+import { LearnerShell } from "./learner-shell.tsx";
 import { institutionHref } from "./routes.ts";
 
-/** The learner's first step: pick the institution they learn with. */
-export function DirectoryPage() {
+/** The learner's first step: pick the institution they learn with, whose page is where they sign in. */
+export function DirectoryPage({ notice }: { notice: SessionNotice | null }) {
   const trpc = useTRPC();
   const directory = useQuery(trpc.institutions.directory.queryOptions());
+  useDocumentTitle("Find your institution · LearnOps");
 
   return (
-    <>
+    <LearnerShell>
       <PageHeader
         title="Find your institution"
-        lead="Choose the school, college or training provider you learn with to continue your courses."
+        lead="Choose the school, college or training provider you learn with to sign in and continue your courses."
       />
+      {notice ? <StatusMessage tone={notice.tone}>{notice.message}</StatusMessage> : null}
       {directory.isPending ? (
         <LoadingState label="Loading institutions…" />
       ) : directory.isError ? (
@@ -26,7 +39,7 @@ export function DirectoryPage() {
       ) : (
         <InstitutionList institutions={directory.data} />
       )}
-    </>
+    </LearnerShell>
   );
 }
 
@@ -44,7 +57,7 @@ function InstitutionList({ institutions }: { institutions: readonly InstitutionD
         <li key={institution.slug} className="institution-card">
           <BrandSwatch colour={institution.primaryColour} />
           <h2 className="institution-card-name">
-            <a href={institutionHref(institution.slug)}>{institution.displayName}</a>
+            <AppLink href={institutionHref(institution.slug)}>{institution.displayName}</AppLink>
           </h2>
           <span className="institution-card-go" aria-hidden="true">
             ›

@@ -1,46 +1,53 @@
 import { useTRPC } from "@learnops/ui/api-provider";
-import { brandStyle } from "@learnops/ui/branding";
 import { ErrorState, LoadingState, PageHeader } from "@learnops/ui/components";
+import { AppLink } from "@learnops/ui/navigation";
+import { type SessionNotice, SignInForm } from "@learnops/ui/session";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { LearnerShell } from "./learner-shell.tsx";
 import { basePath } from "./routes.ts";
 
-/** One institution's page, in its colours. Sign-in arrives here with learner accounts. */
-export default function InstitutionPage({ slug }: { slug: string }) {
+/** One institution's sign-in page, in its colours: signing in here acts in the membership at this institution. */
+export function InstitutionPage({ slug, notice }: { slug: string; notice: SessionNotice | null }) {
   const trpc = useTRPC();
   const institution = useQuery(trpc.institutions.bySlug.queryOptions({ slug }));
   const name = institution.data?.displayName;
 
   useEffect(() => {
-    if (name) document.title = `${name} · LearnOps`;
+    if (name) document.title = `Sign in · ${name} · LearnOps`;
     else if (institution.isError) document.title = "Institution could not be opened · LearnOps";
   }, [name, institution.isError]);
 
-  if (institution.isPending) return <LoadingState label="Loading the institution…" />;
+  if (institution.isPending) {
+    return (
+      <LearnerShell>
+        <LoadingState label="Loading the institution…" />
+      </LearnerShell>
+    );
+  }
   if (institution.isError) {
     return (
-      <>
+      <LearnerShell>
         <PageHeader title="This institution could not be opened" />
         <ErrorState error={institution.error} onRetry={() => void institution.refetch()} />
         <p>
-          Check the address you were given, or <a href={basePath}>choose your institution from the list</a>.
+          Check the address you were given, or <AppLink href={basePath}>choose your institution from the list</AppLink>.
         </p>
-      </>
+      </LearnerShell>
     );
   }
 
   return (
-    <>
-      <div className="institution-banner" style={brandStyle(institution.data.primaryColour)}>
-        <h1>{institution.data.displayName}</h1>
-      </div>
-      <p className="page-lead">
-        Learner sign-in is not open yet. When it is, you will sign in here to continue your courses with{" "}
-        {institution.data.displayName}.
+    <LearnerShell institution={institution.data}>
+      <SignInForm
+        title="Sign in"
+        lead={`Continue your courses with ${institution.data.displayName}.`}
+        institutionSlug={institution.data.slug}
+        notice={notice}
+      />
+      <p className="sign-in-aside">
+        Not with {institution.data.displayName}? <AppLink href={basePath}>Choose your institution</AppLink>
       </p>
-      <p>
-        <a href={basePath}>Choose a different institution</a>
-      </p>
-    </>
+    </LearnerShell>
   );
 }

@@ -23,3 +23,13 @@ export function describeApiError(error: unknown): ApiErrorDescription {
   if (error instanceof Error) return { message: error.message, requestId: null, retryable: true };
   return { message: "Something went wrong.", requestId: null, retryable: true };
 }
+
+/** The API's error code (`UNAUTHORIZED`, `TOO_MANY_REQUESTS`…), or null when no answer came back. */
+export function apiErrorCode(error: unknown): string | null {
+  return isTRPCClientError<AppRouter>(error) ? (error.data?.code ?? null) : null;
+}
+
+/** The fields a BAD_REQUEST named, by dotted path, each with what is wrong with it. */
+export function apiFieldIssues(error: unknown): readonly { path: string; message: string }[] {
+  return isTRPCClientError<AppRouter>(error) ? (error.data?.fieldIssues ?? []) : [];
+}

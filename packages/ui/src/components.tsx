@@ -3,10 +3,11 @@
  * live regions and visible focus come with the component, so a page built from them starts out passing axe.
  * Styles live in theme.css under the class names used here.
  */
-import { type ReactNode, type RefObject, useId, useLayoutEffect, useRef, useState } from "react";
+import { type ReactNode, type RefObject, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { Button as AriaButton, type ButtonProps as AriaButtonProps } from "react-aria-components/Button";
 import { describeApiError } from "./api-errors.ts";
-import { brandStyle } from "./branding.ts";
+import { brandStyle, brandTheme, type InstitutionBranding } from "./branding.ts";
+import { AppLink } from "./navigation.tsx";
 
 // ---------------------------------------------------------------------------------------------------------
 // Page structure
@@ -17,22 +18,49 @@ export interface AppShellProps {
   appName: string;
   /** Where the product name links to: the app's start page. */
   homeHref: string;
+  /**
+   * The institution the app acts for. Its colours theme the whole document (header band, links, buttons,
+   * focus rings, popovers included) and its logo or initials and name lead the header.
+   */
+  institution?: InstitutionBranding | null;
+  /** The signed-in person's controls, under the band: see `AccountBar`. */
+  account?: ReactNode;
   children: ReactNode;
 }
 
 /** Skip link, a header landmark naming the app, and the one `<main id="main">` the skip link lands on. */
-export function AppShell({ appName, homeHref, children }: AppShellProps) {
+export function AppShell({ appName, homeHref, institution, account, children }: AppShellProps) {
+  useBrandTheme(institution);
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to main content
       </a>
-      <header className="shell-header">
-        <div className="shell-header-inner">
-          <a className="shell-product" href={homeHref}>
-            LearnOps <span className="shell-app-name">{appName}</span>
-          </a>
+      <header className="shell-header" data-branded={institution ? "" : undefined}>
+        <div className="shell-brand">
+          <div className="shell-header-inner">
+            <AppLink className="shell-product" href={homeHref}>
+              {institution ? (
+                <>
+                  <InstitutionMark institution={institution} />
+                  <span className="shell-identity">
+                    <span className="shell-institution">{institution.displayName}</span>
+                    <span className="shell-app-name">LearnOps {appName}</span>
+                  </span>
+                </>
+              ) : (
+                <>
+                  LearnOps <span className="shell-app-name">{appName}</span>
+                </>
+              )}
+            </AppLink>
+          </div>
         </div>
+        {account ? (
+          <div className="shell-account">
+            <div className="shell-header-inner">{account}</div>
+          </div>
+        ) : null}
       </header>
       {/* tabIndex -1 lets the skip link move focus here, not only scroll. */}
       <main id="main" className="shell-main" tabIndex={-1}>
@@ -40,6 +68,52 @@ export function AppShell({ appName, homeHref, children }: AppShellProps) {
       </main>
     </>
   );
+}
+
+/**
+ * Sets an institution's theme on the document root, so everything inherits it, popovers and dialogs rendered
+ * outside the app's tree included; without an institution the LearnOps defaults in theme.css apply. A layout
+ * effect, so the first paint is already in the institution's colours.
+ */
+export function useBrandTheme(institution?: Pick<InstitutionBranding, "primaryColour" | "accentColour"> | null) {
+  const primaryColour = institution?.primaryColour;
+  const accentColour = institution?.accentColour;
+  useLayoutEffect(() => {
+    if (!primaryColour) return;
+    const theme = brandTheme({ primaryColour, accentColour });
+    const root = document.documentElement.style;
+    for (const [name, value] of Object.entries(theme)) root.setProperty(name, value);
+    return () => {
+      for (const name of Object.keys(theme)) root.removeProperty(name);
+    };
+  }, [primaryColour, accentColour]);
+}
+
+/** The initials of an institution's name, for its mark when it has no logo: "Northwind Health Academy" is NH. */
+export function initialsOf(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((word) => Array.from(word)[0]?.toUpperCase() ?? "")
+    .join("");
+}
+
+/** The institution's logo, or its initials on its colours. Decorative: its name is always written beside it. */
+export function InstitutionMark({ institution }: { institution: InstitutionBranding }) {
+  if (institution.logoUrl) return <img className="institution-mark" src={institution.logoUrl} alt="" />;
+  return (
+    <span className="institution-mark" data-initials="" aria-hidden="true">
+      {initialsOf(institution.displayName)}
+    </span>
+  );
+}
+
+/** Sets the document's title while the component is shown: "Sign in · LearnOps Instructor review". */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
 }
 
 export interface PageHeaderProps {
@@ -83,8 +157,8 @@ export function Card({ title, headingLevel = 2, description, children }: CardPro
 // ---------------------------------------------------------------------------------------------------------
 
 export interface ButtonProps extends Omit<AriaButtonProps, "className"> {
-  /** One primary action per view; everything else is secondary. */
-  variant?: "primary" | "secondary";
+  /** One primary action per view; everything else is secondary. `danger` confirms what cannot be undone. */
+  variant?: "primary" | "secondary" | "danger";
   className?: string;
 }
 

@@ -45,3 +45,29 @@ export const demoInstitutions = [
   "Lakeside Community College",
   "Northwind Health Academy",
 ] as const;
+
+/** Every demo account's password (packages/db/src/demo-data.ts). */
+export const demoPassword = "learnops-demo-2026";
+
+/**
+ * Signs in through the form on the page shown now, by keyboard as a person would type, and waits until the
+ * form has gone. Each test signs in with its own account where it ends sessions, so parallel tests never sign
+ * each other out.
+ */
+export async function signIn(page: Page, email: string, password = demoPassword): Promise<void> {
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Password").press("Enter");
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toBeVisible();
+}
+
+/** The institution colour the document is themed with now (`--brand` on the root element). */
+export async function brandColour(page: Page): Promise<string> {
+  return page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--brand").trim());
+}
+
+/**
+ * The browser's console line for an API refusal with one of these statuses: allowed where a test provokes one
+ * on purpose. One pattern, not several: `test.use` would take a two-element array for a [value, options] pair.
+ */
+export const refusedRequest = (...statuses: number[]) => new RegExp(`status of (${statuses.join("|")})\\b`);

@@ -1,29 +1,143 @@
 import { expectNoAxeViolations } from "../src/axe.ts";
-import { demoInstitutions, expect, horizontalOverflow, test } from "../src/test.ts";
+import { brandColour, expect, horizontalOverflow, refusedRequest, signIn, tabTo, test } from "../src/test.ts";
 
 test.describe("instructor review", () => {
-  test("shows the empty review queue, the institutions and the platform status", async ({ page }) => {
+  test("signs in to the review queue and signs out again", async ({ page }) => {
     await page.goto("/teach/");
-    await expect(page).toHaveTitle("Review queue · LearnOps");
-    await expect(page.getByRole("heading", { level: 1, name: "Review queue" })).toBeVisible();
-    await expect(page.getByText("No submissions are waiting for review")).toBeVisible();
+    await expect(page).toHaveTitle("Sign in · LearnOps Instructor review");
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+    await expect(page.getByLabel("Email address")).toHaveAttribute("autocomplete", "username");
+    await expect(page.getByLabel("Password")).toHaveAttribute("autocomplete", "current-password");
+    await expectNoAxeViolations(page);
 
-    const institutions = page.getByRole("region", { name: "Institutions you can teach for" });
-    for (const name of demoInstitutions) {
-      await expect(institutions.getByRole("listitem").filter({ hasText: name })).toBeVisible();
+    await signIn(page, "ivan.instructor@example.org");
+    await expect(page).toHaveTitle("Review queue · LearnOps");
+    const heading = page.getByRole("heading", { level: 1, name: "Review queue" });
+    // Focus moves to the page's heading, not left on a form that no longer exists.
+    await expect(heading).toBeFocused();
+    await expect(page.getByText("No submissions are waiting for review")).toBeVisible();
+    await expect(page.getByRole("region", { name: "Platform status" }).getByRole("definition")).toHaveText([
+      "Up",
+      "Up",
+    ]);
+    const header = page.getByRole("banner");
+    await expect(header).toContainText("Ivan Petrov");
+    await expect(header).toContainText("Instructor, Northwind Health Academy");
+    // Northwind's colours: the band in its blue, with white text.
+    await expect(header.locator(".shell-brand")).toHaveCSS("background-color", "rgb(11, 92, 173)");
+    await expect(header.locator(".shell-brand")).toHaveCSS("color", "rgb(255, 255, 255)");
+    await expectNoAxeViolations(page);
+
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(page.getByText("You signed out.")).toBeFocused();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+    expect(await brandColour(page)).toBe("#1d4ed8");
+  });
+
+  test("Morgan switches institution and role by keyboard alone, and the app re-themes", async ({ page }) => {
+    await page.goto("/teach/");
+    await signIn(page, "morgan.lee@example.org");
+    const header = page.getByRole("banner");
+    const switcher = header.getByRole("button", { name: /Acting as/ });
+    await expect(switcher).toBeVisible();
+
+    /** Opens the switcher from the keyboard, moves to the option with the arrow keys, and chooses it. */
+    async function switchTo(option: RegExp) {
+      await tabTo(page, switcher);
+      await page.keyboard.press("Enter");
+      const listbox = page.getByRole("listbox");
+      await expect(listbox).toBeVisible();
+      const target = listbox.getByRole("option", { name: option });
+      for (
+        let presses = 0;
+        presses < 4 && !(await target.evaluate((element) => element === document.activeElement));
+        presses += 1
+      ) {
+        await page.keyboard.press("ArrowDown");
+      }
+      for (
+        let presses = 0;
+        presses < 4 && !(await target.evaluate((element) => element === document.activeElement));
+        presses += 1
+      ) {
+        await page.keyboard.press("ArrowUp");
+      }
+      await expect(target).toBeFocused();
+      return target;
     }
 
-    const status = page.getByRole("region", { name: "Platform status" });
-    await expect(status.getByRole("definition")).toHaveText(["Up", "Up"]);
+    // Lakeside first, so that choosing ACME afterwards is a visible change whichever membership sign-in chose.
+    const lakeside = await switchTo(/Lakeside Community College/);
+    await expectNoAxeViolations(page);
+    await lakeside.press("Enter");
+    await expect(switcher).toContainText("Instructor, Lakeside Community College");
+    await expect.poll(() => brandColour(page)).toBe("#7a2e8c");
 
+    const acme = await switchTo(/ACME Compliance Training/);
+    await acme.press("Enter");
+    await expect(switcher).toContainText("Course admin, ACME Compliance Training");
+    await expect(header.locator(".shell-institution")).toHaveText("ACME Compliance Training");
+    await expect.poll(() => brandColour(page)).toBe("#1f6f43");
+    await expect(header.locator(".shell-brand")).toHaveCSS("background-color", "rgb(31, 111, 67)");
+    // Buttons and links follow the institution too.
+    await expect(header.getByRole("link", { name: "Your sessions" })).toHaveCSS("color", "rgb(31, 111, 67)");
+    // Focus returns to the switcher, and the change is announced.
+    await expect(switcher).toBeFocused();
+    await expect(page.getByRole("status").filter({ hasText: "Now acting as" })).toHaveText(
+      "Now acting as Course admin, ACME Compliance Training.",
+    );
     await expectNoAxeViolations(page);
   });
 
-  test("works at 360 px wide without sideways scrolling", async ({ page }) => {
+  test("at 360 px: the sessions page marks this device, and signing out everywhere returns to sign-in", async ({
+    page,
+  }) => {
     await page.setViewportSize({ width: 360, height: 780 });
     await page.goto("/teach/");
-    await expect(page.getByText(demoInstitutions[0])).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
+    await signIn(page, "pat.platform@example.org");
+    await expect(page.getByRole("heading", { level: 1, name: "Review queue" })).toBeVisible();
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+
+    await page.getByRole("link", { name: "Your sessions" }).click();
+    await expect(page).toHaveURL(/\/teach\/account\/sessions$/);
+    const table = page.getByRole("table", { name: /session/ });
+    await expect(table.getByRole("row").filter({ hasText: "This device" })).toHaveCount(1);
+    expect(await table.getByRole("rowheader").count()).toBeGreaterThanOrEqual(1);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await expectNoAxeViolations(page);
+
+    // A confirmation first: Cancel (focused first) leaves everything as it was.
+    await page.getByRole("button", { name: "Sign out everywhere…" }).click();
+    const dialog = page.getByRole("alertdialog", { name: "Sign out everywhere?" });
+    await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+    await expectNoAxeViolations(page);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+
+    await expect(page.getByText(/^You signed out everywhere: \d+ sessions? ended\.$/)).toBeFocused();
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+    await expect(page).toHaveURL(/\/teach\/$/);
+  });
+
+  test.describe("when the session ends behind the app's back", () => {
+    test.use({ allowedConsoleErrors: [refusedRequest(401)] });
+
+    test("returns to sign-in saying so", async ({ page, context }) => {
+      await page.goto("/teach/");
+      await signIn(page, "ivan.instructor@example.org");
+      await expect(page.getByRole("heading", { level: 1, name: "Review queue" })).toBeVisible();
+
+      // Everything the page asks for once signed in has arrived, so the next request is the one made below.
+      await page.waitForLoadState("networkidle");
+      // As if the session had expired: the next request carries no session.
+      await context.clearCookies();
+      await page.getByRole("link", { name: "Your sessions" }).click();
+
+      await expect(page.getByText("Your session ended; sign in again.")).toBeFocused();
+      await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+      await expectNoAxeViolations(page);
+    });
   });
 });
