@@ -1,9 +1,11 @@
 import type { Role } from "@learnops/contracts/auth";
 import type { SessionView } from "@learnops/contracts/me";
-import { PageHeader, StatusMessage, useDocumentTitle } from "@learnops/ui/components";
+import { EmptyState, PageHeader, StatusMessage, useDocumentTitle } from "@learnops/ui/components";
+import { AppLink, usePathname } from "@learnops/ui/navigation";
 import { roleLabel, SignedInApp } from "@learnops/ui/session";
 import { InstitutionsCard } from "./institutions-card.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
+import { type Page, type Section, sectionFor, sectionHref, sectionsFor } from "./routes.ts";
 import { WorkerCheckCard } from "./worker-check-card.tsx";
 
 /** Roles the admin console is for: institution admins, support agents, client managers, platform admins. */
@@ -16,8 +18,79 @@ export function App() {
       basePath={import.meta.env.BASE_URL}
       signInLead="Run your institution on LearnOps: people, courses, reports and the platform’s health."
     >
-      {(session) => <OperationsPage session={session} />}
+      {(session) => <AdminConsole session={session} />}
     </SignedInApp>
+  );
+}
+
+/** The sections the person's role may open, and the one the address names. */
+function AdminConsole({ session }: { session: SessionView }) {
+  const section = sectionFor(usePathname());
+  const allowed = sectionsFor(session.permissions);
+  return (
+    <>
+      {allowed.length > 1 ? <SectionNavigation sections={allowed} current={section} /> : null}
+      {section === null ? (
+        <NoSuchPage />
+      ) : allowed.includes(section) ? (
+        <SectionPage page={section.page} session={session} />
+      ) : (
+        <NotPermitted section={section} session={session} />
+      )}
+    </>
+  );
+}
+
+function SectionPage({ page, session }: { page: Page; session: SessionView }) {
+  switch (page) {
+    case "operations":
+      return <OperationsPage session={session} />;
+    default:
+      return <NoSuchPage />;
+  }
+}
+
+function SectionNavigation({ sections, current }: { sections: readonly Section[]; current: Section | null }) {
+  return (
+    <nav className="section-nav" aria-label="Admin console sections">
+      <ul>
+        {sections.map((section) => (
+          <li key={section.page}>
+            <AppLink href={sectionHref(section)} aria-current={section === current ? "page" : undefined}>
+              {section.label}
+            </AppLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function NoSuchPage() {
+  useDocumentTitle("Page not found · LearnOps Admin");
+  return (
+    <>
+      <PageHeader title="Page not found" />
+      <EmptyState title="The admin console has no page at this address">
+        <AppLink href={import.meta.env.BASE_URL}>Go to Operations</AppLink>
+      </EmptyState>
+    </>
+  );
+}
+
+function NotPermitted({ section, session }: { section: Section; session: SessionView }) {
+  useDocumentTitle(`${section.label} · LearnOps Admin`);
+  const membership = session.activeMembership;
+  return (
+    <>
+      <PageHeader title={section.label} />
+      <StatusMessage>
+        {membership
+          ? `As ${roleLabel(membership.role).toLowerCase()} at ${membership.institution.displayName} you cannot open ${section.label.toLowerCase()}.`
+          : `Choose a membership under “Acting as” to open ${section.label.toLowerCase()}.`}{" "}
+        If another of your memberships may, choose it under “Acting as”.
+      </StatusMessage>
+    </>
   );
 }
 
