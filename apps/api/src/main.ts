@@ -22,7 +22,7 @@ const db = createDatabase(env.DATABASE_URL, {
 });
 const jobs = await startJobQueue({ connectionString: env.DATABASE_URL, role: "sender", log });
 const app = createServer({
-  services: { db, jobs, publicUrl: env.PUBLIC_URL },
+  services: { db, jobs, publicUrl: env.PUBLIC_URL, accountLockout: env.accountLockout },
   log,
   webAppsDir: env.SERVE_WEB_APPS ? env.WEB_APPS_DIR : null,
   secureCookies: env.COOKIE_SECURE,

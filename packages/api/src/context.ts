@@ -1,4 +1,5 @@
 import { readSessionToken } from "@learnops/auth/session-cookie";
+import { type AccountLockoutPolicy, defaultAccountLockoutPolicy } from "@learnops/auth/sign-in-throttle";
 import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
@@ -13,6 +14,8 @@ export interface ApiServices {
    * request: a forged Host header would otherwise send someone's reset link to the forger's site.
    */
   publicUrl: string;
+  /** When failed sign-ins lock an address; 10 failures in an hour lock it for 15 minutes by default. */
+  accountLockout?: AccountLockoutPolicy;
 }
 
 /** Where the platform is reached when nothing says otherwise: the main job on its default port. */
@@ -45,6 +48,7 @@ export function createContextInner(options: ContextInnerOptions) {
     db: options.db,
     jobs: options.jobs,
     publicUrl: new URL(options.publicUrl ?? localPublicUrl).origin,
+    accountLockout: options.accountLockout ?? defaultAccountLockoutPolicy,
     log: options.log,
     requestId: options.requestId,
     session: options.session ?? null,

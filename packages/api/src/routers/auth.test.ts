@@ -1,5 +1,6 @@
 import { hashPassword } from "@learnops/auth/passwords";
 import { readSessionToken } from "@learnops/auth/session-cookie";
+import { type AccountLockoutPolicy, defineAccountLockoutPolicy } from "@learnops/auth/sign-in-throttle";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { sql } from "kysely";
@@ -18,7 +19,9 @@ beforeAll(async () => {
 });
 
 /** A caller as a browser at `ip` would be, with the response headers it gets back. */
-function browser(options: { ip?: string; token?: string | null; now?: Date } = {}) {
+function browser(
+  options: { ip?: string; token?: string | null; now?: Date; accountLockout?: AccountLockoutPolicy } = {},
+) {
   const responseHeaders = new Headers();
   const now = options.now ?? new Date();
   return {
@@ -35,6 +38,7 @@ function browser(options: { ip?: string; token?: string | null; now?: Date } = {
           ip: options.ip ?? "198.51.100.7",
           responseHeaders,
           now: () => now,
+          accountLockout: options.accountLockout,
         }),
       );
     },
@@ -95,6 +99,21 @@ describe("password sign-in", () => {
       .where("email", "=", "ada.learner@example.org")
       .executeTakeFirstOrThrow();
     expect(rows).toEqual([{ action: "account.locked", target_id: ada.id }]);
+  });
+
+  it("follows the configured lockout policy: three failures lock for five minutes", async () => {
+    const strict = defineAccountLockoutPolicy({ maxFailures: 3, windowSeconds: 600, lockSeconds: 300 });
+    const attempt = (secret: string, ip: string) =>
+      browser({ ip, accountLockout: strict })
+        .caller()
+        .then((caller) => caller.auth.signIn({ email: "strict@example.org", password: secret }));
+    for (let n = 0; n < 3; n++) {
+      await expect(attempt("guess", `203.0.114.${n}`)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    }
+    await expect(attempt("guess", "203.0.114.9")).rejects.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+      message: "Too many failed sign-ins for this address. Try again in 5 minutes.",
+    });
   });
 
   it("signs in again once the lock has run out", async () => {

@@ -3,7 +3,6 @@ import { serializeBlankSessionCookie, serializeSessionCookie } from "@learnops/a
 import {
   alignedWindowStart,
   decideAfterIncrement,
-  defaultAccountLockoutPolicy,
   isLocked,
   lockoutKeyForEmail,
   recordFailure,
@@ -72,7 +71,7 @@ export const authRouter = router({
       ? await verifyPassword(user.password_hash, input.password)
       : await verifyAgainstDummyHash(input.password);
     if (!user || !passwordMatches) {
-      const next = recordFailure(lockout, defaultAccountLockoutPolicy, now);
+      const next = recordFailure(lockout, ctx.accountLockout, now);
       await saveSignInLockout(ctx.db, lockoutKey, next);
       if (user && next.lockedUntil && !lockout.lockedUntil) {
         await withPlatformScope(ctx.db, (trx) =>
