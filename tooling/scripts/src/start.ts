@@ -130,12 +130,15 @@ async function prepareDatabase(): Promise<string> {
   }
 }
 
-/** Runs one of the platform's processes; its log goes to a file, and the lines `show` picks also to the terminal. */
+/**
+ * Runs one of the platform's processes; its log goes to a file, and what `show` makes of a line (null: nothing)
+ * also to the terminal.
+ */
 function run(
   name: string,
   file: string,
   args: string[],
-  options: { env?: Record<string, string>; show: (line: string) => boolean },
+  options: { env?: Record<string, string>; show: (line: string) => string | null },
 ): ChildProcess {
   const child = spawn(file, args, {
     cwd: repoRoot,
@@ -148,7 +151,8 @@ function run(
     if (!stream) continue;
     createInterface({ input: stream }).on("line", (line) => {
       logFile.write(`${line}\n`);
-      if (options.show(line)) process.stderr.write(`[${name}] ${line}\n`);
+      const shown = options.show(line);
+      if (shown !== null) process.stderr.write(`[${name}] ${shown}\n`);
     });
   }
   // "close", not "exit": the process may exit before its last output has been read.
@@ -167,27 +171,44 @@ function run(
 }
 
 /** Pino levels: 40 warn, 50 error, 60 fatal. Anything that is not JSON (a crash trace) is shown too. */
-function isWarningOrWorse(line: string): boolean {
+function warningsOrWorse(line: string): string | null {
   try {
     const { level } = JSON.parse(line) as { level?: number };
-    return typeof level === "number" && level >= 40;
+    return typeof level === "number" && level >= 40 ? line : null;
   } catch {
-    return line.trim().length > 0;
+    return line.trim().length > 0 ? line : null;
   }
+}
+
+/**
+ * The worker's warnings, and the messages it would have emailed written out readably: without
+ * RESEND_API_KEY nothing is sent, and a reset or confirmation link is only usable from here.
+ */
+function workerOutput(line: string): string | null {
+  try {
+    const { email } = JSON.parse(line) as { email?: { to?: string; subject?: string; text?: string } };
+    if (email?.to && email.text) {
+      const body = email.text.replace(/^/gm, "    ");
+      return `email to ${email.to} (not sent: no RESEND_API_KEY): ${email.subject ?? ""}\n${body}`;
+    }
+  } catch {
+    // Not JSON: shown below.
+  }
+  return warningsOrWorse(line);
 }
 
 const watch = flags.watch ? ["--watch"] : [];
 const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
   // Local and plain HTTP: a Secure cookie would not be sent back over http://localhost by every browser.
   env: { PORT: String(port), COOKIE_SECURE: process.env.COOKIE_SECURE ?? "false" },
-  show: isWarningOrWorse,
+  show: warningsOrWorse,
 });
-const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], { show: isWarningOrWorse });
+const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], { show: workerOutput });
 if (flags.watch) {
   // The API serves the apps' builds; rebuilding them on change keeps one origin while developing.
   for (const app of ["learner", "instructor", "admin"]) {
     run(`build-${app}`, "pnpm", ["--dir", `apps/${app}`, "exec", "vite", "build", "--watch"], {
-      show: (line) => /error/i.test(line),
+      show: (line) => (/error/i.test(line) ? line : null),
     });
   }
 }
@@ -220,5 +241,6 @@ Processes:          api ${api.pid}, worker ${worker.pid}${server.embeddedPid ? `
 Demo institutions:  ${demoInstitutions.map((institution) => `${institution.display_name} (${institution.slug})`).join(", ")}
 Demo sign-ins (password ${demoPassword}):
 ${demoPeople.map((person) => `  ${person.email.padEnd(30)} ${person.purpose}`).join("\n")}
+Emails:             ${process.env.RESEND_API_KEY ? "sent through Resend" : "not sent (no RESEND_API_KEY): each is printed here instead"}
 Logs:               ${logDir}
 Press Ctrl-C to stop.`);
