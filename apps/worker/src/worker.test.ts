@@ -5,6 +5,7 @@ import { createCaller } from "@learnops/api/root";
 import { deadLetterQueue, workerCheckJob } from "@learnops/jobs/queues";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
+import { waitFor } from "@learnops/jobs/testing/wait-for";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { readWorkerEnv } from "./env.ts";
@@ -12,16 +13,6 @@ import { startWorker } from "./worker.ts";
 
 const { db, appDb, jobs, appUrl } = await setupTestJobQueue();
 const api = createCaller(createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null }));
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("the worker process", () => {
   it("works a job the API enqueued, then stops cleanly on SIGTERM", async () => {

@@ -10,6 +10,7 @@ import { startJobQueue } from "./queue.ts";
 import { emailDeliveryJob } from "./queues.ts";
 import { sendJob } from "./send.ts";
 import { setupTestJobQueue } from "./testing/queue.ts";
+import { waitFor } from "./testing/wait-for.ts";
 
 const { db, appDb, appUrl, jobs } = await setupTestJobQueue();
 const resend = mockResend();
@@ -31,16 +32,6 @@ beforeAll(async () => {
     { batchSize: 5, localConcurrency: 1 },
   );
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function jobInState(jobId: string, state: string) {
   const { rows } = await sql<{ state: string; retry_count: number; output: unknown }>`
