@@ -1,0 +1,224 @@
+import { generateApiKey } from "@learnops/auth/api-keys";
+import type { Role } from "@learnops/contracts/auth";
+import { loadDemoData } from "@learnops/db/demo-data";
+import { listOwnMemberships } from "@learnops/db/queries/memberships";
+import { withUser } from "@learnops/db/tenancy";
+import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
+import { TRPCError } from "@trpc/server";
+import pino from "pino";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createContextInner } from "./context.ts";
+import { appRouter, createCaller } from "./root.ts";
+import { resolveSession, startSession } from "./sessions.ts";
+
+/**
+ * The other half of the permission matrix: what a procedure does with another institution's records.
+ * Staff of ACME, holding the permission a procedure needs, name Northwind's records in its input: a
+ * procedure that takes a record must answer NOT_FOUND and change nothing; a procedure that lists must show
+ * none of Northwind's records. Every procedure of the AppRouter is declared here, so a new one fails this
+ * test until someone says which kind it is.
+ */
+
+/** Records of Northwind Health Academy, the institution the callers do not belong to. */
+interface Foreign {
+  userId: string;
+  membershipId: string;
+  clientGroupId: string;
+  apiKeyId: string;
+}
+
+type Declaration =
+  /** Takes no record of an institution (public, the caller's own session, the caller's own institution). */
+  | { kind: "no record" }
+  /** Takes a record: called as `role` of ACME with Northwind's record, it must answer NOT_FOUND. */
+  | { kind: "record"; role: Role; input: (foreign: Foreign) => unknown }
+  /** Lists records: called as `role` of ACME, its answer must name none of Northwind's. */
+  | { kind: "list"; role: Role; input?: (foreign: Foreign) => unknown };
+
+const none = { kind: "no record" } as const;
+
+const declarations: Record<string, Declaration> = {
+  "account.changePassword": none,
+  "account.register": none,
+  "account.requestPasswordReset": none,
+  "account.resetPassword": none,
+  "account.verifyEmail": none,
+  "apiKeys.create": none,
+  "apiKeys.list": { kind: "list", role: "course_admin" },
+  "apiKeys.revoke": { kind: "record", role: "course_admin", input: (f) => ({ apiKeyId: f.apiKeyId }) },
+  "audit.list": { kind: "list", role: "course_admin", input: (f) => ({ actorUserId: f.userId }) },
+  "audit.verify": none,
+  "auth.signIn": none,
+  "auth.signOut": none,
+  "auth.signOutEverywhere": none,
+  "clientGroups.create": none,
+  "clientGroups.list": { kind: "list", role: "course_admin" },
+  "clientGroups.remove": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ clientGroupId: f.clientGroupId }),
+  },
+  "clientGroups.rename": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ clientGroupId: f.clientGroupId, name: "Taken over" }),
+  },
+  "institutions.bySlug": none,
+  "institutions.directory": none,
+  "institutions.updateBranding": none,
+  "me.memberships": none,
+  "me.session": none,
+  "me.sessions": none,
+  "me.switchMembership": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
+  "memberships.changeRole": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ membershipId: f.membershipId, role: "instructor" }),
+  },
+  "memberships.reactivate": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
+  "memberships.remove": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
+  "memberships.suspend": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
+  "operations.requestWorkerCheck": none,
+  "operations.status": none,
+  "operations.workerCheckById": none,
+  "people.add": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      email: "someone.new@example.org",
+      displayName: "Someone New",
+      role: "learner",
+      clientGroupId: f.clientGroupId,
+    }),
+  },
+  "people.list": { kind: "list", role: "course_admin" },
+  "people.reactivateAccount": { kind: "record", role: "platform_admin", input: (f) => ({ userId: f.userId }) },
+  "people.suspendAccount": { kind: "record", role: "platform_admin", input: (f) => ({ userId: f.userId }) },
+  "people.unlock": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
+  "support.actAs": {
+    kind: "record",
+    role: "support_agent",
+    input: (f) => ({ userId: f.userId, reason: "Checking what the learner sees", minutes: 10 }),
+  },
+  "support.stopActing": none,
+};
+
+const { db, appDb, jobs } = await setupTestJobQueue();
+const log = pino({ level: "silent" });
+const foreign = {} as Foreign;
+/** ACME staff, one per role a declaration calls with. */
+const acmeStaff = new Map<Role, string>();
+
+beforeAll(async () => {
+  await loadDemoData(db);
+  const idOf = async (table: "institutions" | "users" | "client_groups", column: string, value: string) =>
+    (
+      await db
+        .selectFrom(table)
+        .select("id")
+        // biome-ignore lint/suspicious/noExplicitAny: the three tables share the id column this reads
+        .where(column as any, "=", value)
+        .executeTakeFirstOrThrow()
+    ).id as string;
+  const northwind = await idOf("institutions", "slug", "northwind-health");
+  const acme = await idOf("institutions", "slug", "acme-compliance");
+  // Ada belongs to Northwind only: for ACME she is someone else's learner.
+  foreign.userId = await idOf("users", "email", "ada.learner@example.org");
+  foreign.membershipId = (
+    await db
+      .selectFrom("memberships")
+      .select("id")
+      .where("user_id", "=", foreign.userId)
+      .where("institution_id", "=", northwind)
+      .executeTakeFirstOrThrow()
+  ).id;
+  foreign.clientGroupId = await idOf("client_groups", "name", "Contoso Clinics");
+  const { publicId, secretHash } = generateApiKey();
+  foreign.apiKeyId = (
+    await db
+      .insertInto("api_keys")
+      .values({
+        institution_id: northwind,
+        name: "Northwind HR feed",
+        public_id: publicId,
+        secret_hash: secretHash,
+        scopes: ["enrolments:read"],
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
+
+  for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
+    const person = await db
+      .insertInto("users")
+      .values({ email: `${role}@acme.example.org`, display_name: `ACME ${role}` })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db.insertInto("memberships").values({ institution_id: acme, user_id: person.id, role }).execute();
+    acmeStaff.set(role, person.id);
+  }
+});
+
+async function callerAs(role: Role) {
+  const userId = acmeStaff.get(role);
+  if (!userId) throw new Error(`no ACME ${role}`);
+  const membership = (await withUser(appDb, userId, (trx) => listOwnMemberships(trx, userId)))[0] ?? null;
+  const { token } = await startSession(appDb, { userId, membership, ip: null, userAgent: null }, new Date());
+  const session = await resolveSession(appDb, token, new Date());
+  const caller = createCaller(createContextInner({ db: appDb, jobs, log, requestId: null, session }));
+  return (path: string, input: unknown) => {
+    const [namespace = "", name = ""] = path.split(".");
+    const procedure = (caller as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>)[
+      namespace
+    ]?.[name];
+    if (!procedure) throw new Error(`no procedure ${path} on the caller`);
+    return procedure(input);
+  };
+}
+
+/** Everything of Northwind's a procedure could change: compared before and after each refused call. */
+async function northwindSnapshot() {
+  const [memberships, groups, keys, accounts] = await Promise.all([
+    db.selectFrom("memberships").select(["id", "role", "status", "client_group_id"]).orderBy("id").execute(),
+    db.selectFrom("client_groups").select(["id", "name"]).orderBy("id").execute(),
+    db.selectFrom("api_keys").select(["id", "revoked_at"]).orderBy("id").execute(),
+    db.selectFrom("users").select(["id", "status"]).orderBy("id").execute(),
+  ]);
+  return { memberships, groups, keys, accounts };
+}
+
+describe("another institution's records", () => {
+  it("are declared for every procedure of the AppRouter, and nothing else", () => {
+    expect(Object.keys(appRouter._def.procedures).toSorted()).toEqual(Object.keys(declarations).toSorted());
+  });
+
+  it("answer NOT_FOUND to every procedure that takes one, and nothing of theirs changes", async () => {
+    const mismatches: string[] = [];
+    for (const [path, declaration] of Object.entries(declarations)) {
+      if (declaration.kind !== "record") continue;
+      const call = await callerAs(declaration.role);
+      const before = await northwindSnapshot();
+      const outcome = await call(path, declaration.input(foreign)).then(
+        () => "allowed",
+        (error: unknown) => (error instanceof TRPCError ? error.code : String(error)),
+      );
+      if (outcome !== "NOT_FOUND") mismatches.push(`${path} as ACME ${declaration.role}: ${outcome}`);
+      if (JSON.stringify(await northwindSnapshot()) !== JSON.stringify(before))
+        mismatches.push(`${path} as ACME ${declaration.role} changed Northwind's records`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it("never appear in what a listing procedure answers", async () => {
+    const northwindIds = Object.values(foreign);
+    const leaks: string[] = [];
+    for (const [path, declaration] of Object.entries(declarations)) {
+      if (declaration.kind !== "list") continue;
+      const call = await callerAs(declaration.role);
+      const answer = JSON.stringify(await call(path, declaration.input?.(foreign) ?? {}));
+      for (const id of northwindIds) if (answer.includes(id)) leaks.push(`${path} named ${id}`);
+      if (answer.includes("ada.learner@example.org")) leaks.push(`${path} named Ada's address`);
+    }
+    expect(leaks).toEqual([]);
+  });
+});
