@@ -93,6 +93,7 @@ const declarations: Record<string, Declaration> = {
   },
   "people.list": { kind: "list", role: "course_admin" },
   "people.reactivateAccount": { kind: "record", role: "platform_admin", input: (f) => ({ userId: f.userId }) },
+  "people.resendInvitation": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
   "people.suspendAccount": { kind: "record", role: "platform_admin", input: (f) => ({ userId: f.userId }) },
   "people.unlock": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
   "support.actAs": {

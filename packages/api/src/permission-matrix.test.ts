@@ -51,6 +51,7 @@ const access: Record<string, "public" | "authed" | Permission> = {
   "people.add": "users.manage",
   "people.list": "users.read",
   "people.reactivateAccount": "accounts.suspend",
+  "people.resendInvitation": "users.manage",
   "people.suspendAccount": "accounts.suspend",
   "people.unlock": "accounts.unlock",
   "support.actAs": "sessions.act_as",

@@ -50,6 +50,19 @@ export function singleUseTokenExpiry(purpose: SingleUseTokenPurpose, now: Date):
   return new Date(now.getTime() + singleUseTokenLifetimeSeconds[purpose] * 1000);
 }
 
+/**
+ * How long an invitation (the link that lets a person an admin added choose their first password) stays
+ * valid: seven days, as people are often added days before they start. It is stored under the
+ * `password_reset` purpose, so the one page and procedure that set passwords accept it, but only ever for an
+ * account that has no password yet; choosing or changing a password, or a newer invitation, revokes it.
+ */
+export const invitationLifetimeSeconds = 7 * 24 * 60 * 60;
+
+/** When an invitation issued at `now` stops being accepted. */
+export function invitationExpiry(now: Date): Date {
+  return new Date(now.getTime() + invitationLifetimeSeconds * 1000);
+}
+
 /** The token that travels in the session cookie; see `sessionIdFromToken` for what is stored. */
 export function generateSessionToken(): string {
   return generateSecretToken();

@@ -19,8 +19,19 @@ export const personInInstitution = z.object({
   displayName: z.string(),
   accountStatus: z.enum(["active", "suspended"]),
   memberships: z.array(
-    z.object({ id: uuid, role, status: z.enum(["active", "suspended"]), clientGroupId: uuid.nullable() }),
+    z.object({
+      id: uuid,
+      role,
+      status: z.enum(["active", "suspended"]),
+      clientGroupId: uuid.nullable(),
+      /** The client group's name, so readers without `client_groups.read` (client managers) can see it. */
+      clientGroupName: z.string().nullable(),
+    }),
   ),
+  /** False until the person chooses a password (through their invitation, or "Forgot your password?"). */
+  hasPassword: z.boolean(),
+  /** Until when too many failed sign-ins lock the person's address; null when it is not locked. */
+  signInLockedUntil: z.iso.datetime().nullable(),
 });
 export type PersonInInstitution = z.infer<typeof personInInstitution>;
 
@@ -37,6 +48,7 @@ export const membershipIdInput = z.object({ membershipId: uuid });
 export const changeRoleInput = z.object({ membershipId: uuid, role, clientGroupId: uuid.nullable().optional() });
 export type ChangeRoleInput = z.infer<typeof changeRoleInput>;
 export const userIdInput = z.object({ userId: uuid });
+export type UserIdInput = z.infer<typeof userIdInput>;
 
 export const clientGroupName = z.string().trim().min(1, "Enter a name").max(200);
 export const createClientGroupInput = z.object({ name: clientGroupName });

@@ -19,6 +19,8 @@ export const institutionDirectoryEntry = z.object({
   accentColour: brandColour,
   /** An https address of the institution's logo; null shows its initials on its colours. */
   logoUrl: z.string().nullable(),
+  /** Whether people may create their own learner account here (`policies.selfRegistration`). */
+  selfRegistration: z.boolean(),
 });
 export type InstitutionDirectoryEntry = z.infer<typeof institutionDirectoryEntry>;
 

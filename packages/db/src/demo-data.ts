@@ -15,6 +15,8 @@ export const demoInstitutions = [
     display_name: "Lakeside Community College",
     primary_colour: "#7a2e8c",
     accent_colour: "#2e7d32",
+    // Lakeside lets people create their own learner accounts (account.register), to show that flow.
+    policies: { selfRegistration: true },
   },
   {
     slug: "acme-compliance",
@@ -104,7 +106,12 @@ export interface DemoDataResult {
 export async function loadDemoData(db: Database, options: { passwordHash?: string } = {}): Promise<DemoDataResult> {
   const added = await db
     .insertInto("institutions")
-    .values(demoInstitutions.map((institution) => ({ ...institution })))
+    .values(
+      demoInstitutions.map((institution) => ({
+        ...institution,
+        policies: JSON.stringify("policies" in institution ? institution.policies : {}),
+      })),
+    )
     .onConflict((oc) => oc.column("slug").doNothing())
     .returning("id")
     .execute();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountExistsEmail, emailVerificationEmail, passwordResetEmail } from "./templates.ts";
+import { accountExistsEmail, emailVerificationEmail, invitationEmail, passwordResetEmail } from "./templates.ts";
 
 const resetUrl = "https://learn.example.edu/learn/reset-password?token=abcdefghijklmnopqrstuvwxyz234567";
 
@@ -48,5 +48,24 @@ describe("email templates", () => {
       'href="https://learn.example.edu/learn/reset-password?token=a&quot;b&amp;c=&lt;d&gt;"',
     );
     expect(email.html).toContain("Lakeside &amp; Co");
+  });
+
+  it("invite a person an admin added: institution and role in the subject, who added them, one link", () => {
+    const chooseUrl = "https://learn.example.edu/learn/account/reset-password?token=abcdefghijklmnopqrstuvwxyz234567";
+    const email = invitationEmail({
+      displayName: "Nia Osei",
+      institutionName: "Northwind Health Academy",
+      role: "course_admin",
+      invitedBy: "Chloé Martin",
+      chooseUrl,
+      validForMinutes: 7 * 24 * 60,
+    });
+    expect(email.subject).toBe("You have been added to Northwind Health Academy as a course admin");
+    expect(email.text).toContain("Hello Nia Osei,");
+    expect(email.text).toContain("Chloé Martin added you to Northwind Health Academy on LearnOps as a course admin.");
+    expect(email.text).toContain(`Choose your password:\n${chooseUrl}\n`);
+    expect(email.text).toContain("works once, for 7 days");
+    expect(email.html.match(/href="[^"]+"/g)).toEqual([`href="${chooseUrl}"`, `href="${chooseUrl}"`]);
+    expect(email.html).toContain("<title>You have been added to Northwind Health Academy as a course admin</title>");
   });
 });

@@ -4,6 +4,7 @@
  * whose client strips links, and colours that keep WCAG AA contrast. Inline styles only: mail clients
  * drop style sheets.
  */
+import type { Role } from "@learnops/contracts/auth";
 
 export interface RenderedEmail {
   subject: string;
@@ -177,6 +178,39 @@ export function accountExistsEmail(
     ],
     action: { label: "Choose a new password", url: params.resetUrl },
     after: ["If this was not you, you can ignore this email: your account is unchanged."],
+    footer: footerFor(params),
+  });
+}
+
+const roleNames: Record<Role, string> = {
+  learner: "a learner",
+  instructor: "an instructor",
+  course_admin: "a course admin",
+  support_agent: "a support agent",
+  client_manager: "a client manager",
+  platform_admin: "a platform admin",
+};
+
+/**
+ * Sent when an admin adds a person whose account has no password yet (a new account, or one that never chose
+ * one): the link lets them choose it, and so sign in for the first time.
+ */
+export function invitationEmail(
+  params: Recipient & { role: Role; invitedBy: string; chooseUrl: string; validForMinutes: number },
+): RenderedEmail {
+  const institution = params.institutionName ?? "LearnOps";
+  return render({
+    subject: `You have been added to ${institution} as ${roleNames[params.role]}`,
+    heading: `Welcome to ${institution}`,
+    greeting: `Hello ${params.displayName},`,
+    lead: [
+      `${params.invitedBy} added you to ${institution} on LearnOps as ${roleNames[params.role]}. ` +
+        "Choose your password to sign in for the first time.",
+      `The link below works once, for ${duration(params.validForMinutes)}. If it has run out, ask ` +
+        `${params.invitedBy} to send you a new one, or use “Forgot your password?” on the sign-in page.`,
+    ],
+    action: { label: "Choose your password", url: params.chooseUrl },
+    after: ["If you did not expect this, you can ignore this email: the account has no password until you choose one."],
     footer: footerFor(params),
   });
 }

@@ -83,7 +83,7 @@ function tokenIn(text: string | null, path: string): string {
 async function requestReset(email: string, institutionSlug?: string) {
   await browser().account.requestPasswordReset({ email, ...(institutionSlug ? { institutionSlug } : {}) });
   const message = (await outboxFor(email)).at(-1);
-  return tokenIn(message?.text_body ?? null, "/learn/reset-password");
+  return tokenIn(message?.text_body ?? null, "/learn/account/reset-password");
 }
 
 async function sessionFor(email: string) {
@@ -124,8 +124,14 @@ describe("account.requestPasswordReset", () => {
       subject: "Reset your password for Northwind Health Academy",
       jobs: 1,
     });
-    const token = tokenIn(message?.text_body ?? null, "/learn/reset-password");
-    expect(message?.html_body).toContain(`href="${publicUrl}/learn/reset-password?token=${token}"`);
+    const token = tokenIn(message?.text_body ?? null, "/learn/account/reset-password");
+    // The institution brands the page the link opens, and its way back to sign-in.
+    expect(message?.text_body).toContain(
+      `${publicUrl}/learn/account/reset-password?token=${token}&institution=northwind-health`,
+    );
+    expect(message?.html_body).toContain(
+      `href="${publicUrl}/learn/account/reset-password?token=${token}&amp;institution=northwind-health"`,
+    );
 
     const stored = await db
       .selectFrom("auth_tokens")
@@ -359,11 +365,11 @@ describe("account.register", () => {
 
   it("refuses an institution that does not allow self-registration, and one that does not exist", async () => {
     await expect(
-      browser().account.register({ ...registration, institutionSlug: "lakeside-college" }),
+      browser().account.register({ ...registration, institutionSlug: "acme-compliance" }),
     ).rejects.toMatchObject({
       code: "FORBIDDEN",
       message:
-        "Lakeside Community College does not let people create their own accounts. Ask Lakeside Community College to add you.",
+        "ACME Compliance Training does not let people create their own accounts. Ask ACME Compliance Training to add you.",
     });
     await expect(
       browser().account.register({ ...registration, institutionSlug: "no-such-place" }),
@@ -399,7 +405,8 @@ describe("account.register", () => {
       subject: "Confirm your email address for Northwind Health Academy",
       jobs: 1,
     });
-    const token = tokenIn(message?.text_body ?? null, "/learn/verify-email");
+    const token = tokenIn(message?.text_body ?? null, "/learn/account/verify-email");
+    expect(message?.text_body).toContain(`/learn/account/verify-email?token=${token}&institution=northwind-health`);
 
     // Not yet: a day and a half later is within the two days the link lives.
     const later = new Date(Date.now() + 36 * 60 * 60 * 1000);
@@ -443,7 +450,7 @@ describe("account.register", () => {
     });
     expect(note?.text_body).toContain(`Sign in at ${publicUrl}/learn/northwind-health.`);
     // Its reset link works, and proves the address: how the owner takes over an account someone else opened.
-    const token = tokenIn(note?.text_body ?? null, "/learn/reset-password");
+    const token = tokenIn(note?.text_body ?? null, "/learn/account/reset-password");
     await browser().account.resetPassword({ token, newPassword });
   });
 
@@ -458,7 +465,7 @@ describe("account.register", () => {
   it("refuses an expired confirmation link", async () => {
     await browser().account.register({ ...registration, email: "slow.reader@example.org" });
     const [message] = await outboxFor("slow.reader@example.org");
-    const token = tokenIn(message?.text_body ?? null, "/learn/verify-email");
+    const token = tokenIn(message?.text_body ?? null, "/learn/account/verify-email");
     const tooLate = new Date(Date.now() + 49 * 60 * 60 * 1000);
     await expect(browser({ now: tooLate }).account.verifyEmail({ token })).rejects.toMatchObject({
       code: "BAD_REQUEST",
@@ -485,7 +492,7 @@ describe("account.register", () => {
       message: expect.stringContaining("Confirm your email address"),
     });
     const [message] = await outboxFor(email);
-    await browser().account.verifyEmail({ token: tokenIn(message?.text_body ?? null, "/learn/verify-email") });
+    await browser().account.verifyEmail({ token: tokenIn(message?.text_body ?? null, "/learn/account/verify-email") });
     const client = browser();
     await expect(client.app.auth.signIn({ email, password: registration.password })).resolves.toMatchObject({
       user: { email },

@@ -29,6 +29,7 @@ import {
 import { resetPasswordInput } from "@learnops/contracts/auth";
 import type { Database } from "@learnops/db/client";
 import { appendAuditEvent } from "@learnops/db/queries/audit";
+import { allowsSelfRegistration } from "@learnops/db/queries/institutions";
 import { listOwnMemberships } from "@learnops/db/queries/memberships";
 import { deleteUserSessions } from "@learnops/db/queries/sessions";
 import { countInWindow, findSignInLockout, saveSignInLockout } from "@learnops/db/queries/sign-in-guards";
@@ -47,15 +48,19 @@ import { authedProcedure, notFound, publicProcedure, router } from "../trpc.ts";
 // Links in emails, rate limits, single-use tokens.
 // ---------------------------------------------------------------------------------------------------------
 
-/** A link in an email: always to the configured public origin (see `ApiServices.publicUrl`). */
-function link(ctx: Context, path: string, token?: string): string {
+/**
+ * A link in an email: always to the configured public origin (see `ApiServices.publicUrl`). The institution,
+ * when known, brands the page the link opens and its way back to that institution's sign-in page.
+ */
+function link(ctx: Context, path: string, token?: string, institutionSlug?: string | null): string {
   const url = new URL(path, ctx.publicUrl);
   if (token) url.searchParams.set("token", token);
+  if (institutionSlug) url.searchParams.set("institution", institutionSlug);
   return url.toString();
 }
 
-const resetPasswordPath = "/learn/reset-password";
-const verifyEmailPath = "/learn/verify-email";
+const resetPasswordPath = "/learn/account/reset-password";
+const verifyEmailPath = "/learn/account/verify-email";
 
 /** Registration sends mail to any address it is given, exactly like a reset request: the same limits. */
 const registrationPerIpRule: FixedWindowRule = passwordResetPerIpRule;
@@ -118,15 +123,20 @@ function deliveryThrough(jobs: PgBoss): EnqueueEmailDelivery {
 }
 
 /**
- * The institution to name in a person's email: the one whose page the request came from if they belong to
- * it, else their only one; null when that is not clear.
+ * The institution to name in a person's email (and to brand its link): the one whose page the request came
+ * from if they belong to it, else their only one; null when that is not clear.
  */
-async function institutionNameFor(db: Database, userId: string, slug: string | undefined): Promise<string | null> {
+async function institutionFor(
+  db: Database,
+  userId: string,
+  slug: string | undefined,
+): Promise<{ name: string; slug: string } | null> {
   const memberships = await withUser(db, userId, (trx) => listOwnMemberships(trx, userId));
   const named = memberships.find((membership) => membership.institution_slug === slug);
-  if (named) return named.institution_name;
-  const names = new Set(memberships.map((membership) => membership.institution_name));
-  return names.size === 1 ? ([...names][0] ?? null) : null;
+  if (named) return { name: named.institution_name, slug: named.institution_slug };
+  const slugs = new Set(memberships.map((membership) => membership.institution_slug));
+  const only = slugs.size === 1 ? memberships[0] : undefined;
+  return only ? { name: only.institution_name, slug: only.institution_slug } : null;
 }
 
 const minutesOf = (purpose: SingleUseTokenPurpose) => singleUseTokenLifetimeSeconds[purpose] / 60;
@@ -165,10 +175,11 @@ export const accountRouter = router({
         const now = ctx.now();
         await ctx.db.transaction().execute(async (trx) => {
           const token = await issueSingleUseToken(trx, user.id, "password_reset", now);
+          const institution = await institutionFor(trx, user.id, input.institutionSlug);
           const message = passwordResetEmail({
             displayName: user.display_name,
-            institutionName: await institutionNameFor(trx, user.id, input.institutionSlug),
-            resetUrl: link(ctx, resetPasswordPath, token),
+            institutionName: institution?.name ?? null,
+            resetUrl: link(ctx, resetPasswordPath, token, institution?.slug),
             validForMinutes: minutesOf("password_reset"),
           });
           await queueEmail(
@@ -318,9 +329,7 @@ export const accountRouter = router({
       .where("slug", "=", input.institutionSlug)
       .executeTakeFirst();
     if (!institution) throw notFound("Institution");
-    const policies = institution.policies;
-    const open = typeof policies === "object" && policies !== null && !Array.isArray(policies);
-    if (!open || policies.selfRegistration !== true) {
+    if (!allowsSelfRegistration(institution.policies)) {
       throw new TRPCError({
         code: "FORBIDDEN",
         message: `${institution.display_name} does not let people create their own accounts. Ask ${institution.display_name} to add you.`,
@@ -353,7 +362,7 @@ export const accountRouter = router({
           displayName: existing.display_name,
           institutionName: institution.display_name,
           signInUrl: link(ctx, `/learn/${institution.slug}`),
-          resetUrl: link(ctx, resetPasswordPath, token),
+          resetUrl: link(ctx, resetPasswordPath, token, institution.slug),
           validForMinutes: minutesOf("password_reset"),
         });
         await queueEmail(trx, { kind: "account_exists", userId: existing.id, to: existing.email, ...message }, deliver);
@@ -383,7 +392,7 @@ export const accountRouter = router({
       const message = emailVerificationEmail({
         displayName: input.displayName,
         institutionName: institution.display_name,
-        verifyUrl: link(ctx, verifyEmailPath, token),
+        verifyUrl: link(ctx, verifyEmailPath, token, institution.slug),
         validForMinutes: minutesOf("email_verification"),
       });
       await queueEmail(trx, { kind: "email_verification", userId: created.id, to: input.email, ...message }, deliver);

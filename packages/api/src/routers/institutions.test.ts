@@ -19,6 +19,7 @@ describe("institutions", () => {
         primaryColour: "#1f6f43",
         accentColour: "#b3261e",
         logoUrl: null,
+        selfRegistration: false,
       },
       {
         slug: "lakeside-college",
@@ -26,6 +27,7 @@ describe("institutions", () => {
         primaryColour: "#7a2e8c",
         accentColour: "#2e7d32",
         logoUrl: null,
+        selfRegistration: true,
       },
       {
         slug: "northwind-health",
@@ -33,6 +35,7 @@ describe("institutions", () => {
         primaryColour: "#0b5cad",
         accentColour: "#f2a900",
         logoUrl: null,
+        selfRegistration: false,
       },
     ]);
   });
@@ -46,6 +49,19 @@ describe("institutions", () => {
       code: "NOT_FOUND",
       message: 'Institution "no-such-place" was not found',
     });
+  });
+
+  it("offers self-registration only where the policies say so with an explicit true", async () => {
+    await loadDemoData(db);
+    expect(await api.institutions.bySlug({ slug: "lakeside-college" })).toMatchObject({ selfRegistration: true });
+    for (const policies of [{ selfRegistration: "yes" }, { selfRegistration: false }, {}]) {
+      await db
+        .updateTable("institutions")
+        .set({ policies: JSON.stringify(policies) })
+        .where("slug", "=", "lakeside-college")
+        .execute();
+      expect(await api.institutions.bySlug({ slug: "lakeside-college" })).toMatchObject({ selfRegistration: false });
+    }
   });
 
   it("refuses a malformed slug as BAD_REQUEST", async () => {

@@ -1,6 +1,11 @@
 import { updateBrandingInput } from "@learnops/contracts/administration";
 import { type InstitutionDirectoryEntry, institutionBySlugInput } from "@learnops/contracts/institutions";
-import { findInstitutionBySlug, listInstitutionDirectory } from "@learnops/db/queries/institutions";
+import {
+  allowsSelfRegistration,
+  findInstitutionBySlug,
+  listInstitutionDirectory,
+} from "@learnops/db/queries/institutions";
+import type { Json } from "@learnops/db/schema";
 import { recordAction } from "../audit-trail.ts";
 import { notFound, permittedProcedure, publicProcedure, router } from "../trpc.ts";
 
@@ -10,6 +15,7 @@ function toDirectoryEntry(row: {
   primary_colour: string;
   accent_colour: string;
   logo_url: string | null;
+  policies: Json;
 }): InstitutionDirectoryEntry {
   return {
     slug: row.slug,
@@ -17,6 +23,7 @@ function toDirectoryEntry(row: {
     primaryColour: row.primary_colour,
     accentColour: row.accent_colour,
     logoUrl: row.logo_url,
+    selfRegistration: allowsSelfRegistration(row.policies),
   };
 }
 

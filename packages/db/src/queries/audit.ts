@@ -48,8 +48,12 @@ export async function findAuditChainBreaks(db: Database, institutionId: string |
 }
 
 export interface AuditListFilter {
+  /** The institution whose chain is listed; row-level security limits the reader to it anyway. */
+  institutionId: string;
   action?: string | undefined;
   actorUserId?: string | undefined;
+  /** The actor's or real actor's email address; matches only people the institution may see (below). */
+  actorEmail?: string | undefined;
   targetId?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
@@ -59,37 +63,63 @@ export interface AuditListFilter {
 }
 
 /**
- * The current institution's audit events, newest first. Row-level security limits them to the transaction's
- * institution; keyset pagination on the id keeps every page one index range scan, however deep.
+ * The institution's audit events, newest first, with the names behind the ids in the same query. `users`
+ * belongs to the global identity and has no row-level policy, so a person is named only when they hold a
+ * membership in the institution, which row-level security on `memberships` lets the reader see: the same
+ * rule as the people list. Anyone else (a removed member, someone of another institution) stays an id.
+ * The active membership's role comes through `memberships` too. Keyset pagination on the id keeps every
+ * page one index range scan, however deep.
  */
 export function listAuditEvents(db: Database, filter: AuditListFilter) {
+  const { institutionId } = filter;
+  const memberHere = (person: "actor" | "real_actor") =>
+    sql<boolean>`exists (select 1 from memberships m where m.user_id = ${sql.ref(`${person}.id`)} and m.institution_id = ${institutionId})`;
   let query = db
-    .selectFrom("audit_events")
+    .selectFrom("audit_events as e")
+    .leftJoin("users as actor", (join) => join.onRef("actor.id", "=", "e.actor_user_id").on(memberHere("actor")))
+    .leftJoin("users as real_actor", (join) =>
+      join.onRef("real_actor.id", "=", "e.real_actor_user_id").on(memberHere("real_actor")),
+    )
+    .leftJoin("memberships as active_membership", (join) =>
+      join
+        .onRef("active_membership.id", "=", "e.active_membership_id")
+        .on("active_membership.institution_id", "=", institutionId),
+    )
     .select([
-      "id",
-      "sequence",
-      "occurred_at",
-      "action",
-      "actor_user_id",
-      "real_actor_user_id",
-      "active_membership_id",
-      "target_type",
-      "target_id",
-      "before",
-      "after",
-      "request_id",
-      sql<string | null>`host(ip)`.as("ip"),
+      "e.id",
+      "e.sequence",
+      "e.occurred_at",
+      "e.action",
+      "e.actor_user_id",
+      "actor.display_name as actor_display_name",
+      "actor.email as actor_email",
+      "e.real_actor_user_id",
+      "real_actor.display_name as real_actor_display_name",
+      "real_actor.email as real_actor_email",
+      "e.active_membership_id",
+      "active_membership.role as active_role",
+      "e.target_type",
+      "e.target_id",
+      "e.before",
+      "e.after",
+      "e.request_id",
+      sql<string | null>`host(e.ip)`.as("ip"),
     ])
-    .orderBy("id", "desc")
+    .where("e.institution_id", "=", institutionId)
+    .orderBy("e.id", "desc")
     .limit(filter.limit);
-  if (filter.action) query = query.where("action", "=", filter.action);
+  if (filter.action) query = query.where("e.action", "=", filter.action);
   if (filter.actorUserId) {
     const actor = filter.actorUserId;
-    query = query.where((eb) => eb.or([eb("actor_user_id", "=", actor), eb("real_actor_user_id", "=", actor)]));
+    query = query.where((eb) => eb.or([eb("e.actor_user_id", "=", actor), eb("e.real_actor_user_id", "=", actor)]));
   }
-  if (filter.targetId) query = query.where("target_id", "=", filter.targetId);
-  if (filter.from) query = query.where("occurred_at", ">=", filter.from);
-  if (filter.to) query = query.where("occurred_at", "<", filter.to);
-  if (filter.beforeId) query = query.where("id", "<", filter.beforeId);
+  if (filter.actorEmail) {
+    const address = filter.actorEmail;
+    query = query.where((eb) => eb.or([eb("actor.email", "=", address), eb("real_actor.email", "=", address)]));
+  }
+  if (filter.targetId) query = query.where("e.target_id", "=", filter.targetId);
+  if (filter.from) query = query.where("e.occurred_at", ">=", filter.from);
+  if (filter.to) query = query.where("e.occurred_at", "<", filter.to);
+  if (filter.beforeId) query = query.where("e.id", "<", filter.beforeId);
   return query.execute();
 }
