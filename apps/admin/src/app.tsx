@@ -3,7 +3,12 @@ import type { SessionView } from "@learnops/contracts/me";
 import { EmptyState, PageHeader, StatusMessage, useDocumentTitle } from "@learnops/ui/components";
 import { AppLink, usePathname } from "@learnops/ui/navigation";
 import { roleLabel, SignedInApp } from "@learnops/ui/session";
+import { ApiKeysPage } from "./api-keys-page.tsx";
+import { AuditPage } from "./audit-page.tsx";
+import { BrandingPage } from "./branding-page.tsx";
+import { ClientGroupsPage } from "./client-groups-page.tsx";
 import { InstitutionsCard } from "./institutions-card.tsx";
+import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
 import { type Page, type Section, sectionFor, sectionHref, sectionsFor } from "./routes.ts";
 import { WorkerCheckCard } from "./worker-check-card.tsx";
@@ -45,6 +50,16 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
   switch (page) {
     case "operations":
       return <OperationsPage session={session} />;
+    case "people":
+      return <PeoplePage session={session} />;
+    case "client-groups":
+      return <ClientGroupsPage session={session} />;
+    case "branding":
+      return <BrandingPage session={session} />;
+    case "api-keys":
+      return <ApiKeysPage session={session} />;
+    case "audit":
+      return <AuditPage session={session} />;
     default:
       return <NoSuchPage />;
   }

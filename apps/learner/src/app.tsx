@@ -3,15 +3,46 @@ import { ErrorState, LoadingState, PageHeader } from "@learnops/ui/components";
 import { Redirect, usePathname } from "@learnops/ui/navigation";
 import { useSession } from "@learnops/ui/session";
 import { skipToken, useQuery } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
 import { DirectoryPage } from "./directory-page.tsx";
 import { InstitutionPage } from "./institution-page.tsx";
 import { LearnerShell } from "./learner-shell.tsx";
-import { basePath, institutionHref, routeFor } from "./routes.ts";
+import { basePath, institutionHref, isPublicAccountPage, type PublicAccountPage, routeFor } from "./routes.ts";
 import { SignedInPage } from "./signed-in-page.tsx";
 
+// The account pages come with their forms and zod: one chunk, fetched only when one of them is opened.
+const accountPages = () => import("./account-pages.tsx");
+const ForgotPasswordPage = lazy(() => accountPages().then((module) => ({ default: module.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => accountPages().then((module) => ({ default: module.ResetPasswordPage })));
+const VerifyEmailPage = lazy(() => accountPages().then((module) => ({ default: module.VerifyEmailPage })));
+const RegisterPage = lazy(() => accountPages().then((module) => ({ default: module.RegisterPage })));
+
+function Loading() {
+  return (
+    <LearnerShell>
+      <LoadingState label="Loading…" />
+    </LearnerShell>
+  );
+}
+
+function PublicAccount({ page }: { page: PublicAccountPage }) {
+  return (
+    <Suspense fallback={<Loading />}>
+      {page === "forgotPassword" ? (
+        <ForgotPasswordPage />
+      ) : page === "resetPassword" ? (
+        <ResetPasswordPage />
+      ) : (
+        <VerifyEmailPage />
+      )}
+    </Suspense>
+  );
+}
+
 /**
- * Signed out, the directory is the landing page and each institution's page is its branded sign-in; signed in,
- * the learner's home and sessions, in the colours of the institution they act in.
+ * Signed out, the directory is the landing page and each institution's page is its branded sign-in (and, where
+ * the institution allows it, registration); signed in, the learner's home, sessions and password, in the
+ * colours of the institution they act in. The pages links in emails open work either way.
  */
 export function App() {
   const route = routeFor(usePathname());
@@ -20,17 +51,17 @@ export function App() {
   // Asked for together with the session (one batched request), not after it: the page needs both.
   useQuery(
     trpc.institutions.bySlug.queryOptions(
-      route.page === "institution" && session.status === "loading" ? { slug: route.slug } : skipToken,
+      (route.page === "institution" || route.page === "register") && session.status === "loading"
+        ? { slug: route.slug }
+        : skipToken,
     ),
   );
 
+  if (isPublicAccountPage(route)) return <PublicAccount page={route.page} />;
+
   switch (session.status) {
     case "loading":
-      return (
-        <LearnerShell>
-          <LoadingState label="Loading…" />
-        </LearnerShell>
-      );
+      return <Loading />;
     case "error":
       return (
         <LearnerShell>
@@ -39,15 +70,24 @@ export function App() {
         </LearnerShell>
       );
     case "signedIn":
-      // An institution's sign-in page has nothing for someone signed in: their home is the start page.
-      if (route.page === "institution") return <Redirect to={basePath} />;
-      return <SignedInPage session={session.session} page={route.page} />;
+      // An institution's sign-in and registration pages have nothing for someone signed in: their home does.
+      if (route.page === "home" || route.page === "sessions" || route.page === "password") {
+        return <SignedInPage session={session.session} page={route.page} />;
+      }
+      return <Redirect to={basePath} />;
     case "signedOut": {
       if (route.page === "institution") return <InstitutionPage slug={route.slug} notice={session.notice} />;
+      if (route.page === "register") {
+        return (
+          <Suspense fallback={<Loading />}>
+            <RegisterPage slug={route.slug} />
+          </Suspense>
+        );
+      }
       // A session that just ended sends the learner back to their institution's sign-in page.
       const slug = session.notice?.institutionSlug;
       if (slug) return <Redirect to={institutionHref(slug)} />;
-      if (route.page === "sessions") return <Redirect to={basePath} />;
+      if (route.page !== "home") return <Redirect to={basePath} />;
       return <DirectoryPage notice={session.notice} />;
     }
   }

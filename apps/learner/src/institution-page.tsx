@@ -5,7 +5,7 @@ import { type SessionNotice, SignInForm } from "@learnops/ui/session";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { LearnerShell } from "./learner-shell.tsx";
-import { basePath } from "./routes.ts";
+import { basePath, registerHref } from "./routes.ts";
 
 /** One institution's sign-in page, in its colours: signing in here acts in the membership at this institution. */
 export function InstitutionPage({ slug, notice }: { slug: string; notice: SessionNotice | null }) {
@@ -45,6 +45,12 @@ export function InstitutionPage({ slug, notice }: { slug: string; notice: Sessio
         institutionSlug={institution.data.slug}
         notice={notice}
       />
+      {institution.data.selfRegistration ? (
+        <p className="sign-in-aside">
+          New to {institution.data.displayName}?{" "}
+          <AppLink href={registerHref(institution.data.slug)}>Create an account</AppLink>
+        </p>
+      ) : null}
       <p className="sign-in-aside">
         Not with {institution.data.displayName}? <AppLink href={basePath}>Choose your institution</AppLink>
       </p>

@@ -1,17 +1,24 @@
 import type { SessionView } from "@learnops/contracts/me";
 import { EmptyState, PageHeader, useDocumentTitle } from "@learnops/ui/components";
-import { AccountBar, SessionsPage } from "@learnops/ui/session";
+import { AccountBar, ActingAsBanner, ChangePasswordPage, SessionsPage } from "@learnops/ui/session";
 import { LearnerShell } from "./learner-shell.tsx";
-import { sessionsHref } from "./routes.ts";
+import { passwordHref, sessionsHref } from "./routes.ts";
 
 /** The signed-in learner's pages, under one header themed by the institution of the active membership. */
-export function SignedInPage({ session, page }: { session: SessionView; page: "home" | "sessions" }) {
+export function SignedInPage({ session, page }: { session: SessionView; page: "home" | "sessions" | "password" }) {
   return (
     <LearnerShell
       institution={session.activeMembership?.institution}
-      account={<AccountBar session={session} sessionsHref={sessionsHref} />}
+      banner={<ActingAsBanner session={session} />}
+      account={<AccountBar session={session} sessionsHref={sessionsHref} passwordHref={passwordHref} />}
     >
-      {page === "sessions" ? <SessionsPage /> : <YourLearning session={session} />}
+      {page === "sessions" ? (
+        <SessionsPage />
+      ) : page === "password" ? (
+        <ChangePasswordPage />
+      ) : (
+        <YourLearning session={session} />
+      )}
     </LearnerShell>
   );
 }

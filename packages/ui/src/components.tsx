@@ -25,11 +25,13 @@ export interface AppShellProps {
   institution?: InstitutionBranding | null;
   /** The signed-in person's controls, under the band: see `AccountBar`. */
   account?: ReactNode;
+  /** Above everything else in the header, on every page: see `ActingAsBanner`. */
+  banner?: ReactNode;
   children: ReactNode;
 }
 
 /** Skip link, a header landmark naming the app, and the one `<main id="main">` the skip link lands on. */
-export function AppShell({ appName, homeHref, institution, account, children }: AppShellProps) {
+export function AppShell({ appName, homeHref, institution, account, banner, children }: AppShellProps) {
   useBrandTheme(institution);
   return (
     <>
@@ -37,6 +39,7 @@ export function AppShell({ appName, homeHref, institution, account, children }: 
         Skip to main content
       </a>
       <header className="shell-header" data-branded={institution ? "" : undefined}>
+        {banner}
         <div className="shell-brand">
           <div className="shell-header-inner">
             <AppLink className="shell-product" href={homeHref}>
@@ -163,8 +166,31 @@ export interface ButtonProps extends Omit<AriaButtonProps, "className"> {
 }
 
 /** react-aria's Button: press, keyboard and pending handling that behave the same on every device. */
-export function Button({ variant = "secondary", className, ...props }: ButtonProps) {
-  return <AriaButton {...props} className={["button", `button-${variant}`, className].filter(Boolean).join(" ")} />;
+export function Button({ variant = "secondary", className, id, ...props }: ButtonProps) {
+  const ownId = useId();
+  const buttonId = id ?? ownId;
+  // react-aria announces a focused button going pending with a live message naming the button by id. When the
+  // press replaces the button (a form by its outcome, a banner by nothing), that message would name nothing for
+  // the seconds it stays: it has been read by then, so it goes with the button. The first message of a page is
+  // added a moment late (react-aria waits 100 ms for its live region to exist), hence the second sweep.
+  useEffect(
+    () => () => {
+      const sweep = () => {
+        const selector = `[data-live-announcer] [aria-labelledby~="${CSS.escape(buttonId)}"]`;
+        for (const message of document.querySelectorAll(selector)) message.remove();
+      };
+      sweep();
+      setTimeout(sweep, 200);
+    },
+    [buttonId],
+  );
+  return (
+    <AriaButton
+      {...props}
+      id={buttonId}
+      className={["button", `button-${variant}`, className].filter(Boolean).join(" ")}
+    />
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -29,15 +29,30 @@ export function navigate(href: string, { replace = false }: { replace?: boolean 
   for (const listener of listeners) listener();
 }
 
+// Each call supersedes the ones before it: only the latest navigation's heading may take focus.
+let focusRequest = 0;
+
 /**
  * Moves keyboard and screen-reader focus to the page's `<h1>` (or the main landmark while a page is still
  * loading), as a full page load would put the reader at the top: after client-side navigation, sign-in or
  * sign-out, focus would otherwise stay on an element that no longer exists.
+ *
+ * While it waits for the heading, the page may put focus somewhere on purpose (a notice saying the session
+ * ended, an error summary): focus then stays there. Only focus still where it was when this was called, or
+ * lost with a removed element, is moved.
  */
 export function focusMainHeading(): void {
+  focusRequest += 1;
+  const request = focusRequest;
+  const startedOn = document.activeElement;
+  const movedElsewhere = () => {
+    const now = document.activeElement;
+    return now !== null && now !== startedOn && now !== document.body;
+  };
   // A page loaded as its own chunk has no heading for a moment: wait for it, for about half a second at most.
   let framesLeft = 30;
   const attempt = () => {
+    if (request !== focusRequest || movedElsewhere()) return;
     const heading = document.querySelector<HTMLElement>("main h1");
     if (!heading && framesLeft > 0) {
       framesLeft -= 1;

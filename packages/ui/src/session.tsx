@@ -19,6 +19,7 @@ import {
   useRef,
   useState,
 } from "react";
+import { changePasswordHref } from "./account-links.ts";
 import { apiErrorCode, describeApiError } from "./api-errors.ts";
 import { useTRPC } from "./api-provider.tsx";
 import { AppShell, Button, ErrorState, LoadingState, PageHeader, useDocumentTitle } from "./components.tsx";
@@ -178,10 +179,12 @@ export interface AccountBarProps {
   session: SessionView;
   /** Where the app shows `SessionsPage`: "/teach/account/sessions". */
   sessionsHref: string;
+  /** Where the app shows `ChangePasswordPage`: "/teach/account/password". */
+  passwordHref: string;
 }
 
-/** The person's name, the membership they act in (and the switcher), their sessions, and Sign out. */
-export function AccountBar({ session, sessionsHref }: AccountBarProps) {
+/** The person's name, the membership they act in (and the switcher), their sessions and password, and Sign out. */
+export function AccountBar({ session, sessionsHref, passwordHref }: AccountBarProps) {
   const trpc = useTRPC();
   const { end } = useSessionChange();
   const signOut = useMutation(
@@ -201,8 +204,12 @@ export function AccountBar({ session, sessionsHref }: AccountBarProps) {
           <MembershipSwitcher session={session} />
         </Suspense>
       </div>
-      <div className="account-actions">
+      <div className="account-links">
         <AppLink href={sessionsHref}>Your sessions</AppLink>
+        {/* Acting as someone, the password is theirs: only they may change it. */}
+        {session.actingAs ? null : <AppLink href={passwordHref}>Change password</AppLink>}
+      </div>
+      <div className="account-actions">
         <Button onPress={() => signOut.mutate()} isPending={signOut.isPending}>
           Sign out
         </Button>
@@ -221,6 +228,7 @@ export function AccountBar({ session, sessionsHref }: AccountBarProps) {
 // ---------------------------------------------------------------------------------------------------------
 
 const LazySessionsPage = lazy(() => import("./sessions-page.tsx"));
+const LazyChangePasswordPage = lazy(() => import("./change-password-page.tsx"));
 
 /** Email and password, with an error summary that takes focus and messages tied to each field. */
 export function SignInForm(props: Omit<SignInFormProps, "onSignedIn">) {
@@ -237,6 +245,95 @@ export function SessionsPage() {
   );
 }
 
+/** The current password and a new one twice; says that the person's other sessions were signed out. */
+export function ChangePasswordPage() {
+  return (
+    <Suspense fallback={<LoadingState label="Loading…" />}>
+      <LazyChangePasswordPage />
+    </Suspense>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Support acting as someone
+// ---------------------------------------------------------------------------------------------------------
+
+const hourAndMinute = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+/**
+ * While support acts as someone, a banner at the top of every page says so, as whom, why and until when, with
+ * "Stop acting". It cannot be dismissed: whatever the page shows is the other person's. A polite status says
+ * when acting starts or stops within the page; on a page opened while acting, the banner is the first thing
+ * read. When the time runs out the API acts as the agent again, and the session is asked for afresh then.
+ */
+export function ActingAsBanner({ session }: { session: SessionView }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const sessionKey = useMemo(() => trpc.me.session.queryKey(), [trpc]);
+  const actingAs = session.actingAs;
+  const [announcement, setAnnouncement] = useState("");
+  const previous = useRef<{ person: string; actingAs: SessionView["actingAs"] }>({
+    person: session.user.displayName,
+    actingAs,
+  });
+
+  const stop = useMutation(
+    trpc.support.stopActing.mutationOptions({
+      onSuccess: async (next) => {
+        queryClient.setQueryData(sessionKey, next);
+        focusMainHeading();
+        // Everything loaded while acting was the other person's: load it again as the agent.
+        await queryClient.invalidateQueries();
+      },
+    }),
+  );
+
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = { person: session.user.displayName, actingAs };
+    if (actingAs && before.actingAs?.expiresAt !== actingAs.expiresAt) {
+      setAnnouncement(`You are now acting as ${session.user.displayName}.`);
+    } else if (!actingAs && before.actingAs) {
+      setAnnouncement(`You stopped acting as ${before.person}.`);
+    }
+  }, [actingAs, session.user.displayName]);
+
+  const expiresAt = actingAs?.expiresAt;
+  useEffect(() => {
+    if (!expiresAt) return;
+    const wait = Math.max(0, new Date(expiresAt).getTime() - Date.now()) + 1000;
+    const timer = setTimeout(() => void queryClient.invalidateQueries({ queryKey: sessionKey }), wait);
+    return () => clearTimeout(timer);
+  }, [expiresAt, queryClient, sessionKey]);
+
+  return (
+    <>
+      {actingAs ? (
+        <section className="acting-as" aria-label="Support access">
+          <div className="acting-as-inner">
+            <p className="acting-as-text">
+              <strong>You are acting as {session.user.displayName}</strong> for {actingAs.realUser.displayName} —
+              reason: {actingAs.reason} — until{" "}
+              <time dateTime={actingAs.expiresAt}>{hourAndMinute.format(new Date(actingAs.expiresAt))}</time>
+            </p>
+            <Button className="acting-as-stop" onPress={() => stop.mutate()} isPending={stop.isPending}>
+              Stop acting
+            </Button>
+            {stop.isError && apiErrorCode(stop.error) !== "UNAUTHORIZED" ? (
+              <p role="alert" className="acting-as-error">
+                Still acting as {session.user.displayName}: {describeApiError(stop.error).message}
+              </p>
+            ) : null}
+          </div>
+        </section>
+      ) : null}
+      <p role="status" className="visually-hidden">
+        {announcement}
+      </p>
+    </>
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // A whole app behind sign-in
 // ---------------------------------------------------------------------------------------------------------
@@ -248,7 +345,10 @@ export interface SignedInAppProps {
   basePath: string;
   /** Under "Sign in": what signing in leads to. */
   signInLead: string;
-  /** The app's start page for the signed-in person; `<basePath>account/sessions` shows their sessions. */
+  /**
+   * The app's start page for the signed-in person; `<basePath>account/sessions` shows their sessions and
+   * `<basePath>account/password` lets them change their password.
+   */
   children: (session: SessionView) => ReactNode;
 }
 
@@ -259,7 +359,9 @@ export interface SignedInAppProps {
 export function SignedInApp({ appName, basePath, signInLead, children }: SignedInAppProps) {
   const state = useSession();
   const sessionsHref = `${basePath}account/sessions`;
-  const page = usePathname().replace(/\/+$/, "") === sessionsHref ? "sessions" : "home";
+  const passwordHref = changePasswordHref(basePath);
+  const path = usePathname().replace(/\/+$/, "");
+  const page = path === sessionsHref ? "sessions" : path === passwordHref ? "password" : "home";
   const shell = { appName, homeHref: basePath };
 
   switch (state.status) {
@@ -290,9 +392,16 @@ export function SignedInApp({ appName, basePath, signInLead, children }: SignedI
         <AppShell
           {...shell}
           institution={state.session.activeMembership?.institution}
-          account={<AccountBar session={state.session} sessionsHref={sessionsHref} />}
+          banner={<ActingAsBanner session={state.session} />}
+          account={<AccountBar session={state.session} sessionsHref={sessionsHref} passwordHref={passwordHref} />}
         >
-          {page === "sessions" ? <SessionsPage /> : children(state.session)}
+          {page === "sessions" ? (
+            <SessionsPage />
+          ) : page === "password" ? (
+            <ChangePasswordPage />
+          ) : (
+            children(state.session)
+          )}
         </AppShell>
       );
   }

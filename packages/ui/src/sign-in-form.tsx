@@ -2,9 +2,11 @@ import type { SignInInput } from "@learnops/contracts/auth";
 import type { SessionView } from "@learnops/contracts/me";
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { forgotPasswordHref } from "./account-links.ts";
 import { apiFieldIssues, describeApiError } from "./api-errors.ts";
 import { useTRPC } from "./api-provider.tsx";
 import { Button } from "./components.tsx";
+import { AppLink } from "./navigation.tsx";
 
 /** Why sign-in is shown again, said on the sign-in page. */
 export interface SessionNotice {
@@ -204,12 +206,24 @@ export function SignInFormFields({ title, lead, institutionSlug, notice, onSigne
             </div>
           );
         })}
-        <div>
+        <div className="form-actions">
           <Button type="submit" variant="primary" isPending={signIn.isPending}>
             Sign in
           </Button>
+          <ForgotPasswordLink institutionSlug={institutionSlug} />
         </div>
       </form>
     </section>
   );
+}
+
+/**
+ * To the learner portal's "Forgot your password?" page, whichever app the form is in (every account's reset
+ * happens there), branded for the institution whose sign-in page this is. Within the learner portal the page
+ * opens in place; from the other apps it is a page load of the portal.
+ */
+function ForgotPasswordLink({ institutionSlug }: { institutionSlug: string | undefined }) {
+  const href = forgotPasswordHref(institutionSlug);
+  const Link = href.startsWith(import.meta.env.BASE_URL) ? AppLink : "a";
+  return <Link href={href}>Forgot your password?</Link>;
 }
