@@ -126,11 +126,15 @@ test.describe("instructor review", () => {
 
     test("returns to sign-in saying so", async ({ page, context }) => {
       await page.goto("/teach/");
+      // Everything the page asks for once signed in has arrived, so the next request is the one made below. The
+      // memberships are asked for only once the switcher's chunk has loaded: "networkidle" was reached with the
+      // first page load already, and does not wait for them.
+      const answered = (procedure: string) =>
+        page.waitForResponse((response) => new URL(response.url()).pathname.split(/[/,]/).includes(procedure));
+      const settled = Promise.all([answered("operations.status"), answered("me.memberships")]);
       await signIn(page, "ivan.instructor@example.org");
       await expect(page.getByRole("heading", { level: 1, name: "Review queue" })).toBeVisible();
-
-      // Everything the page asks for once signed in has arrived, so the next request is the one made below.
-      await page.waitForLoadState("networkidle");
+      await settled;
       // As if the session had expired: the next request carries no session.
       await context.clearCookies();
       await page.getByRole("link", { name: "Your sessions" }).click();
