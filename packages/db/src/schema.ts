@@ -24,6 +24,21 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface AccessOverrides {
+  course_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  effect: string;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  institution_id: string;
+  reason: string;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  starts_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface ApiKeys {
   created_at: Generated<Timestamp>;
   created_by: string | null;
@@ -72,11 +87,83 @@ export interface AuthTokens {
   user_id: string;
 }
 
+export interface ClientContractCourses {
+  contract_id: string;
+  course_id: string;
+  institution_id: string;
+}
+
+export interface ClientContracts {
+  client_group_id: string;
+  created_at: Generated<Timestamp>;
+  ends_on: Timestamp;
+  id: Generated<string>;
+  institution_id: string;
+  name: string;
+  starts_on: Timestamp;
+  status: Generated<string>;
+}
+
 export interface ClientGroups {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
   institution_id: string;
   name: string;
+}
+
+export interface CohortDeadlines {
+  cohort_id: string;
+  course_id: string;
+  due_at: Timestamp;
+  id: Generated<string>;
+  institution_id: string;
+  lesson_id: string | null;
+  module_id: string | null;
+}
+
+export interface CohortInstructors {
+  cohort_id: string;
+  institution_id: string;
+  user_id: string;
+}
+
+export interface Cohorts {
+  capacity: number | null;
+  client_group_id: string | null;
+  course_id: string;
+  created_at: Generated<Timestamp>;
+  ends_at: Timestamp;
+  enrolment_closes_at: Timestamp | null;
+  enrolment_opens_at: Timestamp | null;
+  id: Generated<string>;
+  institution_id: string;
+  name: string;
+  starts_at: Timestamp;
+}
+
+export interface Courses {
+  access_days: number | null;
+  code: string;
+  created_at: Generated<Timestamp>;
+  currency: string | null;
+  id: Generated<string>;
+  institution_id: string;
+  price_cents: number | null;
+  settings: Generated<Json>;
+  status: Generated<string>;
+  summary: Generated<string>;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface DeadlineExtensions {
+  deadline_id: string;
+  due_at: Timestamp;
+  enrolment_id: string;
+  granted_at: Generated<Timestamp>;
+  granted_by: string | null;
+  institution_id: string;
+  reason: string;
 }
 
 export interface EmailOutbox {
@@ -96,6 +183,48 @@ export interface EmailOutbox {
   user_id: string | null;
 }
 
+export interface EnrolmentImports {
+  client_group_id: string | null;
+  completed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  created_rows: Generated<number>;
+  error: string | null;
+  file_name: string;
+  file_sha256: string;
+  id: Generated<string>;
+  institution_id: string;
+  kind: string;
+  processed_rows: Generated<number>;
+  rejected_rows: Generated<number>;
+  rejections: Generated<Json>;
+  rows: Generated<Json>;
+  status: string;
+  total_rows: Generated<number>;
+  unchanged_rows: Generated<number>;
+}
+
+export interface Enrolments {
+  client_group_id: string | null;
+  cohort_id: string | null;
+  completed_at: Timestamp | null;
+  contract_id: string | null;
+  course_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  institution_id: string;
+  payment_state: Generated<string>;
+  payment_state_since: Timestamp | null;
+  promotion_id: string | null;
+  source: string;
+  status: string;
+  status_reason: string | null;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface Institutions {
   accent_colour: Generated<string>;
   created_at: Generated<Timestamp>;
@@ -108,9 +237,43 @@ export interface Institutions {
   updated_at: Generated<Timestamp>;
 }
 
+export interface LessonPrerequisites {
+  course_id: string;
+  institution_id: string;
+  lesson_id: string;
+  required_lesson_id: string;
+}
+
+export interface LessonProgress {
+  completed_at: Timestamp | null;
+  course_id: string;
+  institution_id: string;
+  lesson_id: string;
+  started_at: Timestamp | null;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface Lessons {
+  content_external_id: string | null;
+  content_provider: string;
+  content_url: string;
+  course_id: string;
+  created_at: Generated<Timestamp>;
+  duration_minutes: number | null;
+  id: Generated<string>;
+  institution_id: string;
+  kind: string;
+  module_id: string;
+  position: number;
+  required: Generated<boolean>;
+  title: string;
+}
+
 export interface Memberships {
   client_group_id: string | null;
   created_at: Generated<Timestamp>;
+  directory_opt_out: Generated<boolean>;
   id: Generated<string>;
   institution_id: string;
   role: string;
@@ -118,10 +281,82 @@ export interface Memberships {
   user_id: string;
 }
 
+export interface ModulePrerequisites {
+  course_id: string;
+  institution_id: string;
+  module_id: string;
+  required_module_id: string;
+}
+
+export interface Modules {
+  course_id: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  institution_id: string;
+  position: number;
+  title: string;
+}
+
 export interface PasswordCredentials {
   hash: string;
   updated_at: Generated<Timestamp>;
   user_id: string;
+}
+
+export interface PaymentEvents {
+  enrolment_id: string | null;
+  id: Generated<string>;
+  institution_id: string;
+  occurred_at: Timestamp;
+  outcome: string;
+  payload: Json;
+  provider: string;
+  provider_event_id: string;
+  received_at: Generated<Timestamp>;
+  type: string;
+}
+
+export interface ProgramCourses {
+  course_id: string;
+  institution_id: string;
+  position: number;
+  program_id: string;
+}
+
+export interface Programs {
+  code: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  institution_id: string;
+  status: Generated<string>;
+  title: string;
+}
+
+export interface PromotionCourses {
+  course_id: string;
+  institution_id: string;
+  promotion_id: string;
+}
+
+export interface PromotionRedemptions {
+  enrolment_id: string;
+  institution_id: string;
+  promotion_id: string;
+  redeemed_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface Promotions {
+  access_days: number;
+  code: string;
+  created_at: Generated<Timestamp>;
+  description: Generated<string>;
+  id: Generated<string>;
+  institution_id: string;
+  max_uses: number | null;
+  uses: Generated<number>;
+  valid_from: Timestamp;
+  valid_until: Timestamp;
 }
 
 export interface RateLimitWindows {
@@ -179,15 +414,36 @@ export interface WorkerChecks {
 }
 
 export interface DB {
+  access_overrides: AccessOverrides;
   api_keys: ApiKeys;
   audit_chain_heads: AuditChainHeads;
   audit_events: AuditEvents;
   auth_tokens: AuthTokens;
+  client_contract_courses: ClientContractCourses;
+  client_contracts: ClientContracts;
   client_groups: ClientGroups;
+  cohort_deadlines: CohortDeadlines;
+  cohort_instructors: CohortInstructors;
+  cohorts: Cohorts;
+  courses: Courses;
+  deadline_extensions: DeadlineExtensions;
   email_outbox: EmailOutbox;
+  enrolment_imports: EnrolmentImports;
+  enrolments: Enrolments;
   institutions: Institutions;
+  lesson_prerequisites: LessonPrerequisites;
+  lesson_progress: LessonProgress;
+  lessons: Lessons;
   memberships: Memberships;
+  module_prerequisites: ModulePrerequisites;
+  modules: Modules;
   password_credentials: PasswordCredentials;
+  payment_events: PaymentEvents;
+  program_courses: ProgramCourses;
+  programs: Programs;
+  promotion_courses: PromotionCourses;
+  promotion_redemptions: PromotionRedemptions;
+  promotions: Promotions;
   rate_limit_windows: RateLimitWindows;
   saml_identity_providers: SamlIdentityProviders;
   sessions: Sessions;
