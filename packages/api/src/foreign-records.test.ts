@@ -78,6 +78,7 @@ const declarations: Record<string, Declaration> = {
   "memberships.reactivate": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
   "memberships.remove": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
   "memberships.suspend": { kind: "record", role: "course_admin", input: (f) => ({ membershipId: f.membershipId }) },
+  "operations.ping": none,
   "operations.requestWorkerCheck": none,
   "operations.status": none,
   "operations.workerCheckById": none,

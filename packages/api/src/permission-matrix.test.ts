@@ -45,6 +45,7 @@ const access: Record<string, "public" | "authed" | Permission> = {
   "memberships.reactivate": "memberships.manage",
   "memberships.remove": "memberships.manage",
   "memberships.suspend": "memberships.manage",
+  "operations.ping": "public",
   "operations.requestWorkerCheck": "public",
   "operations.status": "public",
   "operations.workerCheckById": "public",

@@ -18,6 +18,13 @@ async function queuedChecks(): Promise<unknown[]> {
 }
 
 describe("operations", () => {
+  it("answers a ping without the database or the job queue", async () => {
+    const stopped = await startJobQueue({ connectionString: appUrl, role: "sender", log });
+    await stopped.stop({ graceful: false, close: true });
+    const offline = createCaller(createContextInner({ db: appDb, jobs: stopped, log, requestId: null }));
+    expect(await offline.operations.ping()).toEqual({ ok: true });
+  });
+
   it("reports database and job queue up", async () => {
     expect(await api.operations.status()).toMatchObject({ database: "up", jobQueue: "up" });
   });

@@ -27,6 +27,12 @@ function toWorkerCheck(row: WorkerCheckRow): WorkerCheck {
 // Until roles exist (identity and tenancy), these are public: they reveal no personal data, and the
 // worker check is bounded to one job per few seconds. They move behind a platform-operator procedure then.
 export const operationsRouter = router({
+  /**
+   * A client's connectivity check: answers without touching the database, so it tells "the API is
+   * reachable" apart from "the platform is healthy" (that is `status`). Also the benchmarks' tRPC baseline.
+   */
+  ping: publicProcedure.query(() => ({ ok: true as const })),
+
   status: publicProcedure.query(({ ctx }) => checkPlatformStatus(ctx)),
 
   /** Asks a worker to prove it is picking up jobs; poll `workerCheckById` for the answer. */
