@@ -21,5 +21,13 @@ export const permission = z.enum([
   "audit.read",
   "audit.verify",
   "operations.view",
+  "courses.manage",
+  "enrolments.read",
+  "enrolments.manage",
+  "access.inspect",
+  "access.override",
+  "contracts.manage",
+  "promotions.manage",
+  "learners.search",
 ]);
 export type Permission = z.infer<typeof permission>;

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { expect, it } from "vitest";
 import { demoInstitutions, demoPeople, loadDemoData } from "./demo-data.ts";
 import { listInstitutionDirectory } from "./queries/institutions.ts";
@@ -46,4 +47,46 @@ it("gives one person a membership in each institution and the client manager a c
   expect(new Set(memberships.map((row) => row.role))).toEqual(
     new Set(["learner", "instructor", "course_admin", "support_agent", "client_manager", "platform_admin"]),
   );
+});
+
+it("holds a catalogue with every lesson kind and enrolments from every source and in every status, once", async () => {
+  await loadDemoData(db);
+  await loadDemoData(db);
+  const distinct = async (table: "lessons" | "enrolments", column: "kind" | "source" | "status") =>
+    (
+      await sql<{
+        value: string;
+      }>`select distinct ${sql.ref(column)} as value from ${sql.table(table)} order by 1`.execute(db)
+    ).rows.map((row) => row.value);
+  expect(await distinct("lessons", "kind")).toEqual([
+    "assignment",
+    "live_session",
+    "quiz",
+    "reading",
+    "resource",
+    "video",
+  ]);
+  expect(await distinct("enrolments", "source")).toEqual([
+    "admin_override",
+    "corporate_contract",
+    "import",
+    "manual_grant",
+    "payment",
+    "promotion",
+    "sso_provisioning",
+  ]);
+  expect(await distinct("enrolments", "status")).toEqual([
+    "active",
+    "cancelled",
+    "completed",
+    "expired",
+    "pending",
+    "review_required",
+    "suspended",
+  ]);
+  const courses = await db.selectFrom("courses").select(["code", "status"]).orderBy("code").execute();
+  expect(courses).toHaveLength(7);
+  expect(new Set(courses.map((course) => course.status))).toEqual(new Set(["draft", "published", "archived"]));
+  const cohorts = await db.selectFrom("cohorts").select("name").execute();
+  expect(cohorts).toHaveLength(2);
 });

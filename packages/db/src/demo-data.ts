@@ -1,4 +1,5 @@
 import type { Database } from "./client.ts";
+import { loadDemoCatalogue } from "./demo-catalogue.ts";
 import { setPasswordHash } from "./queries/users.ts";
 import { withTenant } from "./tenancy.ts";
 
@@ -166,5 +167,14 @@ export async function loadDemoData(db: Database, options: { passwordHash?: strin
       });
     }
   }
+  await loadDemoCatalogue(
+    db,
+    {
+      "northwind-health": institutionId("northwind-health"),
+      "acme-compliance": institutionId("acme-compliance"),
+      "lakeside-college": institutionId("lakeside-college"),
+    },
+    options,
+  );
   return { institutionsAdded: added.length, peopleAdded };
 }

@@ -31,6 +31,17 @@ describe("the permission table", () => {
     expect(mayBeActedAs("learner")).toBe(true);
   });
 
+  it("lets support agents see an access trace but not change access; client managers only read enrolments", () => {
+    expect(hasPermission("support_agent", "access.inspect")).toBe(true);
+    expect(hasPermission("support_agent", "access.override")).toBe(false);
+    expect(hasPermission("support_agent", "enrolments.manage")).toBe(false);
+    expect(hasPermission("client_manager", "enrolments.read")).toBe(true);
+    expect(hasPermission("client_manager", "enrolments.manage")).toBe(false);
+    expect(hasPermission("client_manager", "access.inspect")).toBe(false);
+    expect(hasPermission("course_admin", "courses.manage")).toBe(true);
+    expect(hasPermission("course_admin", "access.override")).toBe(true);
+  });
+
   it("gives platform admins everything", () => {
     for (const permission of permissions) expect(hasPermission("platform_admin", permission)).toBe(true);
   });

@@ -14,7 +14,7 @@ export const permissions: readonly Permission[] = permission.options;
 export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   learner: [],
   instructor: [],
-  client_manager: ["users.read", "memberships.read"],
+  client_manager: ["users.read", "memberships.read", "enrolments.read", "learners.search"],
   support_agent: [
     "users.read",
     "memberships.read",
@@ -23,6 +23,9 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     "sessions.act_as",
     "audit.read",
     "operations.view",
+    "enrolments.read",
+    "access.inspect",
+    "learners.search",
   ],
   course_admin: [
     "institution.update_branding",
@@ -37,6 +40,14 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     "identity_providers.manage",
     "audit.read",
     "audit.verify",
+    "courses.manage",
+    "enrolments.read",
+    "enrolments.manage",
+    "access.inspect",
+    "access.override",
+    "contracts.manage",
+    "promotions.manage",
+    "learners.search",
   ],
   platform_admin: permissions,
 };
