@@ -4,6 +4,7 @@
 //   node tooling/scripts/bootstrap.mjs start   the whole platform on an embedded PostgreSQL, with demo data
 //   node tooling/scripts/bootstrap.mjs dev     the same, restarting processes and rebuilding apps on change
 //   node tooling/scripts/bootstrap.mjs test    lint, typecheck, unit/integration tests, browser tests
+//   node tooling/scripts/bootstrap.mjs bench <name>   one benchmark of tooling/bench against the real stack
 //
 // Each run makes sure of, in order: Node >= 22.12 (else Node 24 from the npm registry into .tools/),
 // pnpm 10, an install matching the lockfile (skipped when nothing changed), and a build (Turborepo cache).
@@ -22,7 +23,7 @@ const root = path.resolve(path.dirname(scriptPath), "../..");
 const toolsDir = path.join(root, ".tools");
 const toolsBin = path.join(toolsDir, "node_modules", ".bin");
 const installStamp = path.join(root, "node_modules", ".learnops-install-stamp");
-const commands = ["start", "dev", "test"];
+const commands = ["start", "dev", "test", "bench"];
 
 const [command = "start", ...commandArgs] = process.argv.slice(2);
 if (!commands.includes(command)) fail(`Unknown command "${command}". Use one of: ${commands.join(", ")}.`);
@@ -67,6 +68,10 @@ switch (command) {
     break;
   case "test":
     await runTests();
+    break;
+  case "bench":
+    // No build: the API runs from its TypeScript sources and the bench serves no web apps.
+    process.exit(await runForwardingSignals(process.execPath, ["tooling/bench/src/run.ts", ...commandArgs]));
     break;
 }
 

@@ -1,0 +1,6 @@
+// Every benchmark `npm run bench -- <name>` knows. Add yours here (see README.md).
+
+import type { Benchmark } from "./benchmark.ts";
+import { accessBenchmark } from "./benchmarks/access.ts";
+
+export const benchmarks: readonly Benchmark[] = [accessBenchmark];

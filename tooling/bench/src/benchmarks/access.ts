@@ -1,0 +1,115 @@
+// Issue 5: deciding whether a learner may open a lesson must cost little more than tRPC itself. Measures
+// access.check for signed-in learners against two references measured in the same run: a bare Hono route
+// (the HTTP floor of this server) and a trivial tRPC query (the floor of any procedure).
+import { appRouter } from "@learnops/api/root";
+import type { Benchmark } from "../benchmark.ts";
+import { target } from "../benchmark.ts";
+import { seedLearners } from "../seed.ts";
+
+const series = [
+  { name: "hono_bare", description: "GET /bench/bare: a JSON answer from the API's Hono app and middleware, no tRPC" },
+  { name: "trpc_trivial", description: "GET /trpc/operations.ping: a public tRPC query, no cookie, no database" },
+  {
+    name: "access_check",
+    description: "GET /trpc/access.check: a signed-in learner (own session per connection) opening a lesson",
+  },
+] as const;
+
+/** The issue's targets. */
+const minimumRpsVersusTrpc = 0.6;
+const maximumP99Ms = 25;
+
+export const accessBenchmark: Benchmark = {
+  name: "access",
+  issue: "issue 5",
+  description: "access.check against a bare Hono route and a trivial tRPC query",
+  series,
+
+  async preflight(selected) {
+    if (selected("access_check") && !("access.check" in appRouter._def.procedures)) {
+      throw new Error(
+        "access.check is not in the AppRouter yet, so the access_check series cannot run. " +
+          "Measure the references alone with `npm run bench -- access --series hono_bare,trpc_trivial`.",
+      );
+    }
+  },
+
+  async run({ stack, settings, selected, measure }) {
+    // Seeded before anything is measured, so every series runs against the same database.
+    const fixture = selected("access_check") ? await seedAccessFixture(stack, settings.connections) : null;
+
+    const metrics: Awaited<ReturnType<Benchmark["run"]>>["metrics"] = {};
+    if (selected("hono_bare")) metrics.hono_bare = await measure({ ...series[0], path: "/bench/bare" });
+    if (selected("trpc_trivial")) metrics.trpc_trivial = await measure({ ...series[1], path: "/trpc/operations.ping" });
+    if (fixture) {
+      metrics.access_check = await measure({
+        ...series[2],
+        path: fixture.paths[0] ?? "",
+        perConnection: (connection) => fixture.requestFor(connection),
+      });
+    }
+
+    const access = metrics.access_check;
+    const trpc = metrics.trpc_trivial;
+    const hono = metrics.hono_bare;
+    const ratios: Record<string, number> = {};
+    if (access && trpc) ratios.access_vs_trpc = round(access.rps / trpc.rps);
+    if (access && hono) ratios.access_vs_hono = round(access.rps / hono.rps);
+    const targets = [];
+    if (ratios.access_vs_trpc !== undefined)
+      targets.push(target("access_check rps / trpc_trivial rps", ratios.access_vs_trpc, ">=", minimumRpsVersusTrpc));
+    if (access) targets.push(target("access_check p99 (ms)", access.p99_ms, "<=", maximumP99Ms));
+    return { metrics, ratios, targets };
+  },
+};
+
+function round(value: number): number {
+  return Number(value.toFixed(3));
+}
+
+function checkPath(lessonId: string): string {
+  return `/trpc/access.check?input=${encodeURIComponent(JSON.stringify({ lessonId }))}`;
+}
+
+/**
+ * One learner per connection, each with a session of their own, all enrolled in one published course; the
+ * connections spread over its lessons. Every learner's check is tried once before the load: the series must
+ * measure an allowed answer, not a refusal.
+ */
+async function seedAccessFixture(stack: Parameters<Benchmark["run"]>[0]["stack"], connections: number) {
+  const { institutionId, learners } = await seedLearners(stack, {
+    institutionSlug: "northwind-health",
+    count: connections,
+  });
+  const lessonIds = await seedEnrolledCourse(
+    stack,
+    institutionId,
+    learners.map((learner) => learner.userId),
+  );
+  const paths = lessonIds.map(checkPath);
+  const requestFor = (connection: number) => ({
+    path: paths[connection % paths.length] ?? "",
+    headers: { cookie: learners[connection % learners.length]?.cookie ?? "" },
+  });
+
+  for (let connection = 0; connection < learners.length; connection++) {
+    const request = requestFor(connection);
+    const response = await fetch(`${stack.baseUrl}${request.path}`, { headers: request.headers });
+    const body = (await response.json()) as { result?: { data?: { allowed?: boolean; reason?: string } } };
+    if (response.status !== 200 || body.result?.data?.allowed !== true) {
+      throw new Error(
+        `access.check did not allow seeded learner ${connection + 1} (HTTP ${response.status}): ${JSON.stringify(body)}`,
+      );
+    }
+  }
+  return { paths, requestFor };
+}
+
+/** A published course with lessons in the institution, every learner actively enrolled; returns the lesson ids. */
+async function seedEnrolledCourse(
+  _stack: Parameters<Benchmark["run"]>[0]["stack"],
+  _institutionId: string,
+  _learnerIds: string[],
+): Promise<string[]> {
+  throw new Error("seeding a course needs the catalogue and enrolment tables (access.check's), not on main yet");
+}

@@ -1,0 +1,113 @@
+// The load generator: autocannon, in the harness's process (never the server's), against 127.0.0.1 only.
+import type { IncomingHttpHeaders } from "node:http";
+import autocannon from "autocannon";
+
+export interface LoadSettings {
+  /** Seconds of load whose results are thrown away: JIT, pools and caches warm up. */
+  warmupSeconds: number;
+  /** Seconds of load that are measured. */
+  durationSeconds: number;
+  connections: number;
+}
+
+export const defaultLoadSettings: LoadSettings = { warmupSeconds: 3, durationSeconds: 10, connections: 64 };
+
+export interface SeriesSpec {
+  /** The key under `metrics` in the results file. */
+  name: string;
+  /** One line for the table and the docs: what this series measures. */
+  description: string;
+  /** Path and query on the API, e.g. `/bench/bare`. */
+  path: string;
+  /** Headers for every request. */
+  headers?: IncomingHttpHeaders;
+  /**
+   * What connection i sends instead, throughout the series (its own session cookie, its own lesson): called
+   * once per connection as autocannon sets it up.
+   */
+  perConnection?: (connection: number) => { path?: string; headers?: IncomingHttpHeaders };
+  /** Overrides the run's connection count for this series. */
+  connections?: number;
+}
+
+export interface SeriesMetrics {
+  rps: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  connections: number;
+  duration_s: number;
+}
+
+/** Warms up, then measures one series; throws if any request errored, timed out or was not a 2xx. */
+export async function measureSeries(baseUrl: string, spec: SeriesSpec, settings: LoadSettings): Promise<SeriesMetrics> {
+  const url = new URL(spec.path, baseUrl);
+  if (url.hostname !== "127.0.0.1") throw new Error(`Benchmarks load 127.0.0.1 only, not ${url.hostname}`);
+  const connections = spec.connections ?? settings.connections;
+  if (settings.warmupSeconds > 0) {
+    const warmup = await runAutocannon(url, spec, connections, settings.warmupSeconds);
+    assertClean(spec.name, "warm-up", warmup);
+  }
+  const result = await runAutocannon(url, spec, connections, settings.durationSeconds);
+  assertClean(spec.name, "measurement", result);
+  return {
+    rps: Math.round(result.requests.total / result.duration),
+    p50_ms: result.latency.p50,
+    p90_ms: result.latency.p90,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    requests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    connections,
+    duration_s: Number(result.duration.toFixed(2)),
+  };
+}
+
+function runAutocannon(
+  url: URL,
+  spec: SeriesSpec,
+  connections: number,
+  durationSeconds: number,
+): Promise<autocannon.Result> {
+  const { headers, perConnection } = spec;
+  let nextConnection = 0;
+  return autocannon({
+    url: url.toString(),
+    connections,
+    duration: durationSeconds,
+    // A request stuck this long is an error worth failing the run over, not a latency sample.
+    timeout: 10,
+    ...(headers ? { headers: headers as Record<string, string> } : {}),
+    ...(perConnection
+      ? {
+          setupClient: (client: autocannon.Client) => {
+            const request = perConnection(nextConnection++);
+            client.setRequest({
+              method: "GET",
+              path: request.path ?? `${url.pathname}${url.search}`,
+              headers: { ...headers, ...request.headers } as Record<string, string>,
+            });
+          },
+        }
+      : {}),
+  });
+}
+
+function assertClean(series: string, phase: string, result: autocannon.Result): void {
+  if (result.errors === 0 && result.non2xx === 0 && result.timeouts === 0) return;
+  const statuses = Object.entries(result.statusCodeStats ?? {})
+    .map(([code, { count }]) => `${code}: ${count}`)
+    .join(", ");
+  throw new Error(
+    `Series ${series} (${phase}): ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx ` +
+      `answers out of ${result.requests.total} requests (status codes: ${statuses || "none"}). ` +
+      "A benchmark only counts when every request succeeded.",
+  );
+}

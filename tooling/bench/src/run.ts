@@ -1,0 +1,173 @@
+// `npm run bench -- <name> [options]`: runs one benchmark against the real stack, started here and stopped
+// however the run ends, and writes tooling/bench/results/<name>.json. See tooling/bench/README.md.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { BenchContext, Benchmark, BenchOutcome } from "./benchmark.ts";
+import { benchmarks } from "./benchmarks.ts";
+import { defaultLoadSettings, type LoadSettings, measureSeries } from "./load.ts";
+import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
+import { type Stack, startStack } from "./stack.ts";
+
+const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--profile] [--statements]
+
+  --series       measure only these series (comma-separated)
+  --duration     measured seconds per series (default ${defaultLoadSettings.durationSeconds})
+  --warmup       warm-up seconds per series, not measured (default ${defaultLoadSettings.warmupSeconds})
+  --connections  concurrent connections (default ${defaultLoadSettings.connections})
+  --profile      write a CPU profile of the API process to tooling/bench/results/profiles/
+  --statements   count the SQL statements the API sends per request of each series (figures then include that cost)
+
+Benchmarks:
+${benchmarks.map((b) => `  ${b.name.padEnd(12)} ${b.description} (${b.issue})`).join("\n")}`;
+
+function fail(message: string): never {
+  process.stderr.write(`✗ ${message}\n`);
+  process.exit(1);
+}
+
+let parsed: ReturnType<typeof parseCommandLine>;
+try {
+  parsed = parseCommandLine();
+} catch (error) {
+  fail(`${(error as Error).message}\n\n${usage}`);
+}
+const { benchmark, settings, selectedSeries, profile, countStatements } = parsed;
+const selected = (series: string) => selectedSeries === null || selectedSeries.has(series);
+
+try {
+  await benchmark.preflight?.(selected);
+} catch (error) {
+  fail((error as Error).message);
+}
+
+let stack: Stack | null = null;
+let interrupted = false;
+const onSignal = () => {
+  interrupted = true;
+  process.stderr.write("\nInterrupted; stopping the API and PostgreSQL…\n");
+  void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+};
+process.once("SIGINT", onSignal);
+process.once("SIGTERM", onSignal);
+
+let exitCode = 0;
+try {
+  process.stdout.write(`› Starting PostgreSQL, migrating, starting the API (${benchmark.name})\n`);
+  stack = await startStack({
+    ...(profile ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${path.join(resultsDir, "profiles")}`] } : {}),
+    countQueries: countStatements,
+  });
+  const running = stack;
+  const statementsPerRequest: Record<string, Record<string, number>> = {};
+  const context: BenchContext = {
+    stack: running,
+    settings,
+    selected,
+    async measure(spec) {
+      process.stdout.write(
+        `› ${spec.name}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s, ${spec.connections ?? settings.connections} connections\n`,
+      );
+      if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
+      const metrics = await measureSeries(running.baseUrl, spec, settings);
+      if (countStatements) {
+        const counts = (await (await fetch(`${running.baseUrl}/bench/statements?reset=1`)).json()) as Record<
+          string,
+          number
+        >;
+        // Warm-up requests were counted too; they are the same requests, so divide by all of them.
+        const total = metrics.requests + Math.round(metrics.rps * settings.warmupSeconds);
+        statementsPerRequest[spec.name] = Object.fromEntries(
+          Object.entries(counts)
+            .map(([text, count]) => [text, Number((count / total).toFixed(2))] as const)
+            .filter(([, perRequest]) => perRequest >= 0.01)
+            .toSorted((a, b) => b[1] - a[1]),
+        );
+      }
+      return metrics;
+    },
+  };
+  const outcome: BenchOutcome = await benchmark.run(context);
+  const results = {
+    name: benchmark.name,
+    date: new Date().toISOString(),
+    machine: describeMachine(running.postgresVersion),
+    ...outcome,
+    settings,
+    ...(countStatements ? { statementsPerRequest } : {}),
+  };
+  const file = await writeResults(results);
+  process.stdout.write(`\n${formatResults(results)}\n\nWrote ${path.relative(process.cwd(), file)}\n`);
+  if (countStatements) {
+    for (const [series, statements] of Object.entries(statementsPerRequest)) {
+      process.stdout.write(`\nSQL statements per request, ${series}:\n`);
+      for (const [text, perRequest] of Object.entries(statements))
+        process.stdout.write(`  ${perRequest.toFixed(2)}  ${text.slice(0, 160)}\n`);
+    }
+  }
+  if (outcome.targets?.some((t) => !t.passed)) {
+    process.stderr.write("✗ Some of the issue's targets were missed (see FAIL above).\n");
+    exitCode = 2;
+  }
+} catch (error) {
+  if (!interrupted) {
+    process.stderr.write(`✗ ${benchmark.name}: ${(error as Error).stack ?? error}\n`);
+    exitCode = 1;
+  }
+} finally {
+  if (!interrupted) {
+    await stack?.stop();
+    process.exit(exitCode);
+  }
+}
+
+function parseCommandLine(): {
+  benchmark: Benchmark;
+  settings: LoadSettings;
+  selectedSeries: Set<string> | null;
+  profile: boolean;
+  countStatements: boolean;
+} {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      series: { type: "string" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      profile: { type: "boolean", default: false },
+      statements: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const [name, ...extra] = positionals;
+  if (!name) throw new Error("Name a benchmark to run.");
+  if (extra.length) throw new Error(`One benchmark at a time (got ${positionals.join(", ")}).`);
+  const benchmark = benchmarks.find((candidate) => candidate.name === name);
+  if (!benchmark) throw new Error(`Unknown benchmark "${name}".`);
+
+  const number = (value: string | undefined, fallback: number, option: string, min: number) => {
+    if (value === undefined) return fallback;
+    const parsedNumber = Number(value);
+    if (!Number.isFinite(parsedNumber) || parsedNumber < min) throw new Error(`--${option} must be a number >= ${min}`);
+    return parsedNumber;
+  };
+  const settings: LoadSettings = {
+    durationSeconds: number(values.duration, defaultLoadSettings.durationSeconds, "duration", 1),
+    warmupSeconds: number(values.warmup, defaultLoadSettings.warmupSeconds, "warmup", 0),
+    connections: Math.round(number(values.connections, defaultLoadSettings.connections, "connections", 1)),
+  };
+
+  let selectedSeries: Set<string> | null = null;
+  if (values.series) {
+    selectedSeries = new Set(values.series.split(",").map((series) => series.trim()));
+    const known = benchmark.series.map((series) => series.name);
+    const unknown = [...selectedSeries].filter((series) => !known.includes(series));
+    if (unknown.length)
+      throw new Error(`${benchmark.name} has no series ${unknown.join(", ")}; it has ${known.join(", ")}.`);
+  }
+  return { benchmark, settings, selectedSeries, profile: values.profile, countStatements: values.statements };
+}

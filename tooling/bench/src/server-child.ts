@@ -1,0 +1,84 @@
+// The API as a benchmark runs it: production's createServer with production's services, connected as the
+// application role, in a process of its own (forked by stack.ts), listening on 127.0.0.1 on a port the OS
+// picks. The only additions are the bench's own routes under /bench/, which exist in this process alone.
+import { serve } from "@hono/node-server";
+import { createServer } from "@learnops/app-api/server";
+import { createDatabase } from "@learnops/db/client";
+import { startJobQueue } from "@learnops/jobs/queue";
+import pg from "pg";
+import pino from "pino";
+
+/** What the child tells its parent once it listens. */
+export interface ChildServerReady {
+  port: number;
+}
+
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+if (!databaseUrl || !process.send) {
+  process.stderr.write("server-child.ts is started by the bench harness (stack.ts), not by hand.\n");
+  process.exit(1);
+}
+
+// Quieter than `warn` would hide real failures; louder would measure the logger.
+const log = pino({ level: "warn", base: { service: "api" } });
+const statements = process.env.BENCH_COUNT_QUERIES ? countStatements() : null;
+
+const db = createDatabase(databaseUrl, {
+  maxConnections: Number.parseInt(process.env.BENCH_POOL_SIZE ?? "10", 10),
+  applicationName: "learnops-api",
+});
+const jobs = await startJobQueue({ connectionString: databaseUrl, role: "sender", log });
+const app = createServer({
+  services: { db, jobs, publicUrl: "http://127.0.0.1" },
+  log,
+  webAppsDir: null,
+  // Plain HTTP on 127.0.0.1, like local development.
+  secureCookies: false,
+});
+
+/** The floor: a JSON answer through the same Hono app and middleware, with no tRPC and no database. */
+app.get("/bench/bare", (c) => c.json({ ok: true }));
+
+/** The statements sent since the last reset (diagnosis mode only): `?reset=1` starts counting afresh. */
+app.get("/bench/statements", (c) => {
+  if (!statements) return c.json({ error: "started without BENCH_COUNT_QUERIES" }, 404);
+  const snapshot = Object.fromEntries(statements);
+  if (c.req.query("reset")) statements.clear();
+  return c.json(snapshot);
+});
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+  process.send?.({ port: info.port } satisfies ChildServerReady);
+});
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
+  await jobs.stop({ graceful: false, close: true }).catch(() => {});
+  await db.destroy().catch(() => {});
+  // A normal exit, so --cpu-prof writes its profile.
+  process.exit(0);
+}
+process.once("SIGTERM", () => void shutdown());
+process.once("SIGINT", () => void shutdown());
+// The harness went away without stopping us (killed outright): do not linger.
+process.once("disconnect", () => void shutdown());
+
+/** Wraps pg's Client#query to count each distinct statement text (the pool's and pg-boss's alike). */
+function countStatements(): Map<string, number> {
+  const counts = new Map<string, number>();
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args;
+    const text = typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? "?");
+    const key = text.replace(/\s+/g, " ").trim();
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return (original as (...rest: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return counts;
+}
