@@ -4,7 +4,7 @@ import { startSession } from "@learnops/api/sessions";
 import { sessionCookieName } from "@learnops/auth/session-cookie";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { listOwnMemberships } from "@learnops/db/queries/memberships";
-import { withUser } from "@learnops/db/tenancy";
+import { withTenant, withUser } from "@learnops/db/tenancy";
 import type { Stack } from "./stack.ts";
 
 export interface SeededLearner {
@@ -53,4 +53,45 @@ export async function seedLearners(
     learners.push({ userId, membershipId: membership.id, cookie: `${sessionCookieName}=${token}` });
   }
   return { institutionId: institution.id, learners };
+}
+
+/**
+ * Actively enrols the learners in one published course of the demo catalogue (a manual grant, open-ended)
+ * and returns its lessons' ids in course order.
+ */
+export async function enrolLearners(
+  stack: Stack,
+  { institutionId, courseCode, learnerIds }: { institutionId: string; courseCode: string; learnerIds: string[] },
+): Promise<string[]> {
+  return withTenant(stack.ownerDb, { institutionId }, async (trx) => {
+    const course = await trx
+      .selectFrom("courses")
+      .select(["id", "status"])
+      .where("code", "=", courseCode)
+      .executeTakeFirstOrThrow(() => new Error(`the demo catalogue has no course ${courseCode}`));
+    if (course.status !== "published") throw new Error(`course ${courseCode} is ${course.status}, not published`);
+    await trx
+      .insertInto("enrolments")
+      .values(
+        learnerIds.map((userId) => ({
+          institution_id: institutionId,
+          user_id: userId,
+          course_id: course.id,
+          source: "manual_grant",
+          status: "active",
+          status_reason: "Benchmark learner",
+        })),
+      )
+      .execute();
+    const lessons = await trx
+      .selectFrom("lessons")
+      .innerJoin("modules", "modules.id", "lessons.module_id")
+      .select("lessons.id")
+      .where("lessons.course_id", "=", course.id)
+      .orderBy("modules.position")
+      .orderBy("lessons.position")
+      .execute();
+    if (lessons.length === 0) throw new Error(`course ${courseCode} has no lessons`);
+    return lessons.map((lesson) => lesson.id);
+  });
 }

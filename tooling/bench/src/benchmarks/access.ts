@@ -4,7 +4,8 @@
 import { appRouter } from "@learnops/api/root";
 import type { Benchmark } from "../benchmark.ts";
 import { target } from "../benchmark.ts";
-import { seedLearners } from "../seed.ts";
+import { enrolLearners, seedLearners } from "../seed.ts";
+import type { Stack } from "../stack.ts";
 
 const series = [
   { name: "hono_bare", description: "GET /bench/bare: a JSON answer from the API's Hono app and middleware, no tRPC" },
@@ -76,16 +77,18 @@ function checkPath(lessonId: string): string {
  * connections spread over its lessons. Every learner's check is tried once before the load: the series must
  * measure an allowed answer, not a refusal.
  */
-async function seedAccessFixture(stack: Parameters<Benchmark["run"]>[0]["stack"], connections: number) {
+async function seedAccessFixture(stack: Stack, connections: number) {
   const { institutionId, learners } = await seedLearners(stack, {
     institutionSlug: "northwind-health",
     count: connections,
   });
-  const lessonIds = await seedEnrolledCourse(
-    stack,
+  // Dementia Care Essentials: published, three lessons without prerequisites, so every check is allowed
+  // and each one still reads the course, the lesson, the enrolment, overrides and progress.
+  const lessonIds = await enrolLearners(stack, {
     institutionId,
-    learners.map((learner) => learner.userId),
-  );
+    courseCode: "dementia-care",
+    learnerIds: learners.map((learner) => learner.userId),
+  });
   const paths = lessonIds.map(checkPath);
   const requestFor = (connection: number) => ({
     path: paths[connection % paths.length] ?? "",
@@ -103,13 +106,4 @@ async function seedAccessFixture(stack: Parameters<Benchmark["run"]>[0]["stack"]
     }
   }
   return { paths, requestFor };
-}
-
-/** A published course with lessons in the institution, every learner actively enrolled; returns the lesson ids. */
-async function seedEnrolledCourse(
-  _stack: Parameters<Benchmark["run"]>[0]["stack"],
-  _institutionId: string,
-  _learnerIds: string[],
-): Promise<string[]> {
-  throw new Error("seeding a course needs the catalogue and enrolment tables (access.check's), not on main yet");
 }
