@@ -1,10 +1,12 @@
 // `npm run bench -- <name> [options]`: runs one benchmark against the real stack, started here and stopped
 // however the run ends, and writes tooling/bench/results/<name>.json. See tooling/bench/README.md.
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchContext, Benchmark, BenchOutcome } from "./benchmark.ts";
 import { benchmarks } from "./benchmarks.ts";
 import { defaultLoadSettings, type LoadSettings, measureSeries } from "./load.ts";
+import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
 import { type Stack, startStack } from "./stack.ts";
 
@@ -32,6 +34,7 @@ try {
   fail(`${(error as Error).message}\n\n${usage}`);
 }
 const { benchmark, settings, selectedSeries, profile, countStatements } = parsed;
+const profilesDir = path.join(resultsDir, "profiles");
 const selected = (series: string) => selectedSeries === null || selectedSeries.has(series);
 
 try {
@@ -54,7 +57,7 @@ let exitCode = 0;
 try {
   process.stdout.write(`› Starting PostgreSQL, migrating, starting the API (${benchmark.name})\n`);
   stack = await startStack({
-    ...(profile ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${path.join(resultsDir, "profiles")}`] } : {}),
+    ...(profile ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${profilesDir}`] } : {}),
     countQueries: countStatements,
   });
   const running = stack;
@@ -70,15 +73,16 @@ try {
       if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
       const metrics = await measureSeries(running.baseUrl, spec, settings);
       if (countStatements) {
-        const counts = (await (await fetch(`${running.baseUrl}/bench/statements?reset=1`)).json()) as Record<
-          string,
-          number
-        >;
-        // Warm-up requests were counted too; they are the same requests, so divide by all of them.
-        const total = metrics.requests + Math.round(metrics.rps * settings.warmupSeconds);
+        const counted = (await (await fetch(`${running.baseUrl}/bench/statements?reset=1`)).json()) as {
+          requests: number;
+          statements: Record<string, number>;
+        };
+        // Warm-up and measured requests alike (the same requests); the fetch asking for this is one of them.
+        const requests = Math.max(1, counted.requests - 1);
+        const total = Object.values(counted.statements).reduce((sum, count) => sum + count, 0);
         statementsPerRequest[spec.name] = Object.fromEntries(
-          Object.entries(counts)
-            .map(([text, count]) => [text, Number((count / total).toFixed(2))] as const)
+          [["(all statements)", total] as const, ...Object.entries(counted.statements)]
+            .map(([text, count]) => [text, Number((count / requests).toFixed(2))] as const)
             .filter(([, perRequest]) => perRequest >= 0.01)
             .toSorted((a, b) => b[1] - a[1]),
         );
@@ -99,10 +103,22 @@ try {
   process.stdout.write(`\n${formatResults(results)}\n\nWrote ${path.relative(process.cwd(), file)}\n`);
   if (countStatements) {
     for (const [series, statements] of Object.entries(statementsPerRequest)) {
-      process.stdout.write(`\nSQL statements per request, ${series}:\n`);
+      process.stdout.write(
+        `\nSQL statements per request, ${series}:${Object.keys(statements).length ? "" : " none"}\n`,
+      );
       for (const [text, perRequest] of Object.entries(statements))
         process.stdout.write(`  ${perRequest.toFixed(2)}  ${text.slice(0, 160)}\n`);
     }
+  }
+  if (profile) {
+    // The API writes its profile as it exits: stop it first, then read the newest profile.
+    await running.stop();
+    const profiles = await readdir(profilesDir).catch(() => []);
+    const newest = profiles
+      .filter((file) => file.endsWith(".cpuprofile"))
+      .toSorted()
+      .at(-1);
+    if (newest) process.stdout.write(`\n${await summariseProfile(path.join(profilesDir, newest))}\n`);
   }
   if (outcome.targets?.some((t) => !t.passed)) {
     process.stderr.write("✗ Some of the issue's targets were missed (see FAIL above).\n");

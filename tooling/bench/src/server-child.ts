@@ -39,15 +39,25 @@ const app = createServer({
 /** The floor: a JSON answer through the same Hono app and middleware, with no tRPC and no database. */
 app.get("/bench/bare", (c) => c.json({ ok: true }));
 
-/** The statements sent since the last reset (diagnosis mode only): `?reset=1` starts counting afresh. */
+/** Requests answered since the last reset of the statement counts (diagnosis mode only). */
+let requestsSinceReset = 0;
+
+/** The statements sent since the last reset, per request (diagnosis mode only): `?reset=1` starts afresh. */
 app.get("/bench/statements", (c) => {
   if (!statements) return c.json({ error: "started without BENCH_COUNT_QUERIES" }, 404);
-  const snapshot = Object.fromEntries(statements);
-  if (c.req.query("reset")) statements.clear();
+  const snapshot = { requests: requestsSinceReset, statements: Object.fromEntries(statements) };
+  if (c.req.query("reset")) {
+    statements.clear();
+    requestsSinceReset = 0;
+  }
   return c.json(snapshot);
 });
 
-const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+const fetchCounted: typeof app.fetch = (request, ...rest) => {
+  requestsSinceReset += 1;
+  return app.fetch(request, ...rest);
+};
+const server = serve({ fetch: statements ? fetchCounted : app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
   process.send?.({ port: info.port } satisfies ChildServerReady);
 });
 
