@@ -175,6 +175,7 @@ export const enrolClientGroupInput = z.object({
   cohortId: uuid.nullable().default(null),
   userIds: z.array(uuid).min(1).max(500),
 });
+export const terminateContractInput = z.object({ contractId: uuid, reason: changeReason });
 
 // ---------------------------------------------------------------------------------------------------------
 // Promotions
@@ -205,6 +206,7 @@ export const createPromotionInput = z
 export type CreatePromotionInput = z.infer<typeof createPromotionInput>;
 
 export const redeemPromotionInput = z.object({ code: promotionCode, courseId: uuid });
+export const promotionIdInput = z.object({ promotionId: uuid });
 
 // ---------------------------------------------------------------------------------------------------------
 // Support search

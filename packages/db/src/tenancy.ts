@@ -10,7 +10,10 @@ export interface TenantScope {
 }
 
 type ScopeSettings = Partial<
-  Record<"app.institution_id" | "app.user_id" | "app.platform_scope" | "app.api_key_public_id", string>
+  Record<
+    "app.institution_id" | "app.user_id" | "app.platform_scope" | "app.api_key_public_id" | "app.payment_enrolment_id",
+    string
+  >
 >;
 
 /**
@@ -78,4 +81,13 @@ export function withApiKeyLookup<T>(
   work: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   return withSettings(db, { "app.api_key_public_id": publicId }, work);
+}
+
+/** May read the one enrolment a payment provider's event names, to learn its institution (the payment webhook). */
+export function withPaymentEnrolmentLookup<T>(
+  db: Database,
+  enrolmentId: string,
+  work: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  return withSettings(db, { "app.payment_enrolment_id": enrolmentId }, work);
 }
