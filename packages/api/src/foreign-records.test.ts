@@ -2,7 +2,7 @@ import { generateApiKey } from "@learnops/auth/api-keys";
 import type { Role } from "@learnops/contracts/auth";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { listOwnMemberships } from "@learnops/db/queries/memberships";
-import { withUser } from "@learnops/db/tenancy";
+import { withTenant, withUser } from "@learnops/db/tenancy";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { TRPCError } from "@trpc/server";
 import pino from "pino";
@@ -25,6 +25,13 @@ interface Foreign {
   membershipId: string;
   clientGroupId: string;
   apiKeyId: string;
+  courseId: string;
+  moduleId: string;
+  lessonId: string;
+  cohortId: string;
+  enrolmentId: string;
+  overrideId: string;
+  deadlineId: string;
 }
 
 type Declaration =
@@ -38,6 +45,25 @@ type Declaration =
 const none = { kind: "no record" } as const;
 
 const declarations: Record<string, Declaration> = {
+  "access.check": { kind: "record", role: "course_admin", input: (f) => ({ lessonId: f.lessonId }) },
+  "access.createOverride": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      userId: f.userId,
+      courseId: f.courseId,
+      effect: "allow",
+      reason: "Taking over another institution",
+      expiresAt: "2099-01-01T00:00:00Z",
+    }),
+  },
+  "access.inspect": {
+    kind: "record",
+    role: "support_agent",
+    input: (f) => ({ userId: f.userId, courseId: f.courseId }),
+  },
+  "access.listOverrides": { kind: "list", role: "course_admin", input: (f) => ({ userId: f.userId }) },
+  "access.revokeOverride": { kind: "record", role: "course_admin", input: (f) => ({ overrideId: f.overrideId }) },
   "account.changePassword": none,
   "account.register": none,
   "account.requestPasswordReset": none,
@@ -62,6 +88,112 @@ const declarations: Record<string, Declaration> = {
     kind: "record",
     role: "course_admin",
     input: (f) => ({ clientGroupId: f.clientGroupId, name: "Taken over" }),
+  },
+  "cohorts.byId": { kind: "record", role: "support_agent", input: (f) => ({ cohortId: f.cohortId }) },
+  "cohorts.create": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      courseId: f.courseId,
+      name: "Taken over",
+      startsAt: "2030-01-01T00:00:00Z",
+      endsAt: "2030-02-01T00:00:00Z",
+    }),
+  },
+  "cohorts.extendDeadline": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      enrolmentId: f.enrolmentId,
+      deadlineId: f.deadlineId,
+      dueAt: "2099-01-01T00:00:00Z",
+      reason: "Taking over another institution",
+    }),
+  },
+  "cohorts.list": { kind: "record", role: "support_agent", input: (f) => ({ courseId: f.courseId }) },
+  "cohorts.setDeadline": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ cohortId: f.cohortId, moduleId: f.moduleId, dueAt: null }),
+  },
+  "courses.addLesson": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      moduleId: f.moduleId,
+      title: "Taken over",
+      kind: "reading",
+      content: { url: "https://example.org/x", provider: "Web" },
+    }),
+  },
+  "courses.addModule": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId, title: "X" }) },
+  "courses.catalogue": { kind: "list", role: "course_admin" },
+  "courses.create": none,
+  "courses.list": { kind: "list", role: "course_admin" },
+  "courses.outline": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
+  "courses.removeLesson": { kind: "record", role: "course_admin", input: (f) => ({ lessonId: f.lessonId }) },
+  "courses.removeModule": { kind: "record", role: "course_admin", input: (f) => ({ moduleId: f.moduleId }) },
+  "courses.setPrerequisites": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ of: "lesson", id: f.lessonId, requiredIds: [] }),
+  },
+  "courses.structure": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
+  "courses.update": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ courseId: f.courseId, status: "archived" }),
+  },
+  "courses.updateLesson": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ lessonId: f.lessonId, title: "X" }),
+  },
+  "courses.updateModule": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ moduleId: f.moduleId, title: "X" }),
+  },
+  "enrolments.cancel": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ enrolmentId: f.enrolmentId, reason: "Taking over another institution" }),
+  },
+  "enrolments.extend": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      enrolmentId: f.enrolmentId,
+      expiresAt: "2099-01-01T00:00:00Z",
+      reason: "Taking over another institution",
+    }),
+  },
+  "enrolments.grant": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ userId: f.userId, courseId: f.courseId, reason: "Taking over another institution" }),
+  },
+  "enrolments.list": { kind: "list", role: "course_admin" },
+  "enrolments.mine": { kind: "list", role: "course_admin" },
+  "enrolments.reassign": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ enrolmentId: f.enrolmentId, courseId: f.courseId, reason: "Taking over another institution" }),
+  },
+  "enrolments.reinstate": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ enrolmentId: f.enrolmentId, reason: "Taking over another institution" }),
+  },
+  "enrolments.suspend": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ enrolmentId: f.enrolmentId, reason: "Taking over another institution" }),
+  },
+  "enrolments.transfer": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ enrolmentId: f.enrolmentId, cohortId: f.cohortId, reason: "Taking over another institution" }),
   },
   "institutions.bySlug": none,
   "institutions.directory": none,
@@ -150,6 +282,34 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
 
+  await withTenant(db, { institutionId: northwind }, async (trx) => {
+    const course = await trx
+      .selectFrom("courses")
+      .select("id")
+      .where("code", "=", "medication-safety")
+      .executeTakeFirstOrThrow();
+    foreign.courseId = course.id;
+    foreign.moduleId = (
+      await trx.selectFrom("modules").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow()
+    ).id;
+    foreign.lessonId = (
+      await trx.selectFrom("lessons").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow()
+    ).id;
+    foreign.cohortId = (
+      await trx.selectFrom("cohorts").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow()
+    ).id;
+    foreign.deadlineId = (await trx.selectFrom("cohort_deadlines").select("id").executeTakeFirstOrThrow()).id;
+    foreign.enrolmentId = (
+      await trx
+        .selectFrom("enrolments")
+        .select("id")
+        .where("user_id", "=", foreign.userId)
+        .where("course_id", "=", course.id)
+        .executeTakeFirstOrThrow()
+    ).id;
+    foreign.overrideId = (await trx.selectFrom("access_overrides").select("id").executeTakeFirstOrThrow()).id;
+  });
+
   for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
     const person = await db
       .insertInto("users")
@@ -180,13 +340,20 @@ async function callerAs(role: Role) {
 
 /** Everything of Northwind's a procedure could change: compared before and after each refused call. */
 async function northwindSnapshot() {
-  const [memberships, groups, keys, accounts] = await Promise.all([
-    db.selectFrom("memberships").select(["id", "role", "status", "client_group_id"]).orderBy("id").execute(),
-    db.selectFrom("client_groups").select(["id", "name"]).orderBy("id").execute(),
-    db.selectFrom("api_keys").select(["id", "revoked_at"]).orderBy("id").execute(),
-    db.selectFrom("users").select(["id", "status"]).orderBy("id").execute(),
-  ]);
-  return { memberships, groups, keys, accounts };
+  const [memberships, groups, keys, accounts, courses, modules, lessons, cohorts, enrolments, overrides] =
+    await Promise.all([
+      db.selectFrom("memberships").select(["id", "role", "status", "client_group_id"]).orderBy("id").execute(),
+      db.selectFrom("client_groups").select(["id", "name"]).orderBy("id").execute(),
+      db.selectFrom("api_keys").select(["id", "revoked_at"]).orderBy("id").execute(),
+      db.selectFrom("users").select(["id", "status"]).orderBy("id").execute(),
+      db.selectFrom("courses").select(["id", "title", "status", "updated_at"]).orderBy("id").execute(),
+      db.selectFrom("modules").select(["id", "title"]).orderBy("id").execute(),
+      db.selectFrom("lessons").select(["id", "title"]).orderBy("id").execute(),
+      db.selectFrom("cohorts").select(["id", "name"]).orderBy("id").execute(),
+      db.selectFrom("enrolments").select(["id", "status", "expires_at", "cohort_id"]).orderBy("id").execute(),
+      db.selectFrom("access_overrides").select(["id", "revoked_at"]).orderBy("id").execute(),
+    ]);
+  return { memberships, groups, keys, accounts, courses, modules, lessons, cohorts, enrolments, overrides };
 }
 
 describe("another institution's records", () => {

@@ -1,8 +1,12 @@
+import { accessRouter } from "./routers/access.ts";
 import { accountRouter } from "./routers/account.ts";
 import { apiKeysRouter } from "./routers/api-keys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { clientGroupsRouter } from "./routers/client-groups.ts";
+import { cohortsRouter } from "./routers/cohorts.ts";
+import { coursesRouter } from "./routers/courses.ts";
+import { enrolmentsRouter } from "./routers/enrolments.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
 import { meRouter } from "./routers/me.ts";
 import { membershipsRouter } from "./routers/memberships.ts";
@@ -12,11 +16,15 @@ import { supportRouter } from "./routers/support.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 export const appRouter = router({
+  access: accessRouter,
   account: accountRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   auth: authRouter,
   clientGroups: clientGroupsRouter,
+  cohorts: cohortsRouter,
+  courses: coursesRouter,
+  enrolments: enrolmentsRouter,
   me: meRouter,
   memberships: membershipsRouter,
   institutions: institutionsRouter,

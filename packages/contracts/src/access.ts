@@ -58,3 +58,11 @@ export type AccessDecision = z.infer<typeof accessDecision>;
 
 export const checkAccessInput = z.object({ lessonId: z.uuid() });
 export type CheckAccessInput = z.infer<typeof checkAccessInput>;
+
+/** Support's view of one learner's access to a lesson, or to a course as a whole. */
+export const inspectAccessInput = z.union([
+  z.object({ userId: z.uuid(), lessonId: z.uuid() }),
+  z.object({ userId: z.uuid(), courseId: z.uuid() }),
+]);
+
+export const listOverridesInput = z.object({ userId: z.uuid().optional(), courseId: z.uuid().optional() });

@@ -100,6 +100,7 @@ export function findLiveEnrolment(db: Database, userId: string, courseId: string
 export function listEnrolments(
   db: Database,
   filter: {
+    enrolmentId?: string | undefined;
     courseId?: string | undefined;
     cohortId?: string | undefined;
     userId?: string | undefined;
@@ -135,6 +136,7 @@ export function listEnrolments(
       "users.display_name",
       "users.email",
     ])
+    .$if(filter.enrolmentId !== undefined, (qb) => qb.where("enrolments.id", "=", filter.enrolmentId ?? ""))
     .$if(filter.courseId !== undefined, (qb) => qb.where("enrolments.course_id", "=", filter.courseId ?? ""))
     .$if(filter.cohortId !== undefined, (qb) => qb.where("enrolments.cohort_id", "=", filter.cohortId ?? ""))
     .$if(filter.userId !== undefined, (qb) => qb.where("enrolments.user_id", "=", filter.userId ?? ""))
