@@ -53,6 +53,8 @@ const apiEnv = z
       .int()
       .min(1)
       .default(defaultAccountLockoutPolicy.lockSeconds / 60),
+    /** The payment provider's webhook signing secret; unset, /webhooks/payments answers 503. */
+    PAYMENT_WEBHOOK_SECRET: z.string().min(16, "PAYMENT_WEBHOOK_SECRET must be at least 16 characters").optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),

@@ -1,10 +1,12 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { trpcServer } from "@hono/trpc-server";
 import { type ApiServices, createContext } from "@learnops/api/context";
+import { receivePaymentEvent } from "@learnops/api/payments";
 import { checkPlatformStatus } from "@learnops/api/readiness";
 import { appRouter } from "@learnops/api/root";
 import { isTrustedMutationOrigin } from "@learnops/auth/csrf";
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
@@ -19,6 +21,8 @@ export interface ServerOptions {
   secureCookies?: boolean;
   /** Origins besides the API's own allowed to send cookie-authenticated mutations. */
   trustedOrigins?: readonly string[];
+  /** The payment provider's signing secret; without one, /webhooks/payments answers 503. */
+  paymentWebhookSecret?: string | null;
 }
 
 type ServerEnv = { Variables: { requestId: string; log: Logger } };
@@ -39,6 +43,7 @@ export function createServer({
   webAppsDir,
   secureCookies = true,
   trustedOrigins = [],
+  paymentWebhookSecret = null,
 }: ServerOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
@@ -112,6 +117,28 @@ export function createServer({
           secureCookies,
         }),
     }),
+  );
+
+  /** The payment provider's signed events (see docs/security.md, "Payment webhook"); logic in @learnops/api. */
+  app.post(
+    "/webhooks/payments",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => c.json({ error: "PAYLOAD_TOO_LARGE", message: "An event has at most 64 KiB" }, 413),
+    }),
+    async (c) => {
+      if (!paymentWebhookSecret)
+        return c.json({ error: "SERVICE_UNAVAILABLE", message: "payments not configured" }, 503);
+      const answer = await receivePaymentEvent(services.db, {
+        secret: paymentWebhookSecret,
+        signatureHeader: c.req.header("learnops-signature"),
+        rawBody: await c.req.text(),
+        now: new Date(),
+        log: c.get("log"),
+        requestId: c.get("requestId"),
+      });
+      return c.json(answer.body, answer.status);
+    },
   );
 
   if (webAppsDir) {

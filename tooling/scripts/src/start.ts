@@ -198,9 +198,16 @@ function workerOutput(line: string): string | null {
 }
 
 const watch = flags.watch ? ["--watch"] : [];
+// A fixed, public secret so the local payment webhook can be tried (docs/api.md); never one for production.
+const localPaymentWebhookSecret = "whsec_local_demo_not_secret";
+const paymentWebhookSecret = process.env.PAYMENT_WEBHOOK_SECRET ?? localPaymentWebhookSecret;
 const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
   // Local and plain HTTP: a Secure cookie would not be sent back over http://localhost by every browser.
-  env: { PORT: String(port), COOKIE_SECURE: process.env.COOKIE_SECURE ?? "false" },
+  env: {
+    PORT: String(port),
+    COOKIE_SECURE: process.env.COOKIE_SECURE ?? "false",
+    PAYMENT_WEBHOOK_SECRET: paymentWebhookSecret,
+  },
   show: warningsOrWorse,
 });
 const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], { show: workerOutput });
@@ -242,5 +249,6 @@ Demo institutions:  ${demoInstitutions.map((institution) => `${institution.displ
 Demo sign-ins (password ${demoPassword}):
 ${demoPeople.map((person) => `  ${person.email.padEnd(30)} ${person.purpose}`).join("\n")}
 Emails:             ${process.env.RESEND_API_KEY ? "sent through Resend" : "not sent (no RESEND_API_KEY): each is printed here instead"}
+Payment webhook:    ${base}/webhooks/payments, ${paymentWebhookSecret === localPaymentWebhookSecret ? `signed with the local demo secret ${localPaymentWebhookSecret}` : "signed with PAYMENT_WEBHOOK_SECRET"}
 Logs:               ${logDir}
 Press Ctrl-C to stop.`);
