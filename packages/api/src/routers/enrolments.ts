@@ -207,7 +207,7 @@ export const enrolmentsRouter = router({
         now,
       );
       if ("duplicate" in result) {
-        throw conflict(`This learner already has a ${result.duplicate.status} enrolment in ${course.title}`);
+        throw conflict(`This learner is already enrolled in ${course.title} (${result.duplicate.status.replace("_", " ")})`);
       }
       await recordAction(ctx, {
         action: "enrolment.created",
@@ -340,7 +340,7 @@ export const enrolmentsRouter = router({
         now,
       );
       if ("duplicate" in result) {
-        throw conflict(`This learner already has a ${result.duplicate.status} enrolment in ${course.title}`);
+        throw conflict(`This learner is already enrolled in ${course.title} (${result.duplicate.status.replace("_", " ")})`);
       }
       await recordAction(ctx, {
         action: "enrolment.reassigned",
