@@ -8,6 +8,7 @@ import { cohortsRouter } from "./routers/cohorts.ts";
 import { coursesRouter } from "./routers/courses.ts";
 import { enrolmentsRouter } from "./routers/enrolments.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
+import { learnersRouter } from "./routers/learners.ts";
 import { meRouter } from "./routers/me.ts";
 import { membershipsRouter } from "./routers/memberships.ts";
 import { operationsRouter } from "./routers/operations.ts";
@@ -25,6 +26,7 @@ export const appRouter = router({
   cohorts: cohortsRouter,
   courses: coursesRouter,
   enrolments: enrolmentsRouter,
+  learners: learnersRouter,
   me: meRouter,
   memberships: membershipsRouter,
   institutions: institutionsRouter,

@@ -223,3 +223,24 @@ export const supportSearchInput = z.object({
   cursor: z.string().max(200).optional(),
 });
 export type SupportSearchInput = z.infer<typeof supportSearchInput>;
+
+export const setDirectoryOptOutInput = z.object({ optOut: z.boolean() });
+
+export const learnerSearchResult = z.object({
+  userId: uuid,
+  displayName: z.string(),
+  email: z.string(),
+  clientGroup: z.object({ id: uuid, name: z.string() }).nullable(),
+  /** The learner asked that their directory information not be disclosed: staff may see it, not pass it on. */
+  directoryOptOut: z.boolean(),
+  enrolments: z.array(
+    z.object({
+      id: uuid,
+      course: z.object({ id: uuid, title: z.string() }),
+      cohortName: z.string().nullable(),
+      status: enrolmentStatus,
+      expiresAt: z.string().nullable(),
+    }),
+  ),
+});
+export type LearnerSearchResult = z.infer<typeof learnerSearchResult>;
