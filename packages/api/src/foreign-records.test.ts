@@ -32,6 +32,9 @@ interface Foreign {
   enrolmentId: string;
   overrideId: string;
   deadlineId: string;
+  // Corporate contracts and promotions
+  contractId: string;
+  promotionId: string;
 }
 
 type Declaration =
@@ -115,6 +118,28 @@ const declarations: Record<string, Declaration> = {
     kind: "record",
     role: "course_admin",
     input: (f) => ({ cohortId: f.cohortId, moduleId: f.moduleId, dueAt: null }),
+  },
+  "contracts.create": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      clientGroupId: f.clientGroupId,
+      name: "Taken over",
+      startsOn: "2026-01-01",
+      endsOn: "2027-01-01",
+      courseIds: [f.courseId],
+    }),
+  },
+  "contracts.enrolClientGroup": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ contractId: f.contractId, courseId: f.courseId, userIds: [f.userId] }),
+  },
+  "contracts.list": { kind: "list", role: "course_admin" },
+  "contracts.terminate": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ contractId: f.contractId, reason: "Taking over another institution's contract" }),
   },
   "courses.addLesson": {
     kind: "record",
@@ -217,6 +242,7 @@ const declarations: Record<string, Declaration> = {
   "operations.requestWorkerCheck": none,
   "operations.status": none,
   "operations.workerCheckById": none,
+  "payments.checkout": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
   "people.add": {
     kind: "record",
     role: "course_admin",
@@ -232,6 +258,25 @@ const declarations: Record<string, Declaration> = {
   "people.resendInvitation": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
   "people.suspendAccount": { kind: "record", role: "platform_admin", input: (f) => ({ userId: f.userId }) },
   "people.unlock": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
+  "promotions.create": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      code: "TAKEN-OVER",
+      validFrom: "2026-01-01T00:00:00Z",
+      validUntil: "2099-01-01T00:00:00Z",
+      accessDays: 30,
+      courseIds: [f.courseId],
+    }),
+  },
+  "promotions.deactivate": { kind: "record", role: "course_admin", input: (f) => ({ promotionId: f.promotionId }) },
+  "promotions.list": { kind: "list", role: "course_admin" },
+  // Northwind's own code, for a Northwind course: neither exists for ACME.
+  "promotions.redeem": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ code: "WINTER-2026", courseId: f.courseId }),
+  },
   "support.actAs": {
     kind: "record",
     role: "support_agent",
@@ -311,6 +356,8 @@ beforeAll(async () => {
         .executeTakeFirstOrThrow()
     ).id;
     foreign.overrideId = (await trx.selectFrom("access_overrides").select("id").executeTakeFirstOrThrow()).id;
+    foreign.contractId = (await trx.selectFrom("client_contracts").select("id").executeTakeFirstOrThrow()).id;
+    foreign.promotionId = (await trx.selectFrom("promotions").select("id").executeTakeFirstOrThrow()).id;
   });
 
   for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
@@ -356,7 +403,11 @@ async function northwindSnapshot() {
       db.selectFrom("enrolments").select(["id", "status", "expires_at", "cohort_id"]).orderBy("id").execute(),
       db.selectFrom("access_overrides").select(["id", "revoked_at"]).orderBy("id").execute(),
     ]);
-  return { memberships, groups, keys, accounts, courses, modules, lessons, cohorts, enrolments, overrides };
+  const commerce = await Promise.all([
+    db.selectFrom("client_contracts").select(["id", "status"]).orderBy("id").execute(),
+    db.selectFrom("promotions").select(["id", "uses", "valid_until"]).orderBy("id").execute(),
+  ]);
+  return { memberships, groups, keys, accounts, courses, modules, lessons, cohorts, enrolments, overrides, commerce };
 }
 
 describe("another institution's records", () => {

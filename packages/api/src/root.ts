@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { clientGroupsRouter } from "./routers/client-groups.ts";
 import { cohortsRouter } from "./routers/cohorts.ts";
+import { contractsRouter } from "./routers/contracts.ts";
 import { coursesRouter } from "./routers/courses.ts";
 import { enrolmentsRouter } from "./routers/enrolments.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
@@ -12,7 +13,9 @@ import { learnersRouter } from "./routers/learners.ts";
 import { meRouter } from "./routers/me.ts";
 import { membershipsRouter } from "./routers/memberships.ts";
 import { operationsRouter } from "./routers/operations.ts";
+import { paymentsRouter } from "./routers/payments.ts";
 import { peopleRouter } from "./routers/people.ts";
+import { promotionsRouter } from "./routers/promotions.ts";
 import { supportRouter } from "./routers/support.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -24,6 +27,7 @@ export const appRouter = router({
   auth: authRouter,
   clientGroups: clientGroupsRouter,
   cohorts: cohortsRouter,
+  contracts: contractsRouter,
   courses: coursesRouter,
   enrolments: enrolmentsRouter,
   learners: learnersRouter,
@@ -31,7 +35,9 @@ export const appRouter = router({
   memberships: membershipsRouter,
   institutions: institutionsRouter,
   operations: operationsRouter,
+  payments: paymentsRouter,
   people: peopleRouter,
+  promotions: promotionsRouter,
   support: supportRouter,
 });
 
