@@ -89,11 +89,15 @@ function runAutocannon(
       ? {
           setupClient: (client: autocannon.Client) => {
             const request = perConnection(nextConnection++);
-            client.setRequest({
-              method: "GET",
-              path: request.path ?? `${url.pathname}${url.search}`,
-              headers: { ...headers, ...request.headers } as Record<string, string>,
-            });
+            // setRequests, not setRequest: the latter changes only the request in flight, and autocannon
+            // goes back to its request list (the defaults, without this connection's cookie) for the next.
+            client.setRequests([
+              {
+                method: "GET",
+                path: request.path ?? `${url.pathname}${url.search}`,
+                headers: { ...headers, ...request.headers } as Record<string, string>,
+              },
+            ]);
           },
         }
       : {}),

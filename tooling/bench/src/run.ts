@@ -10,7 +10,7 @@ import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
 import { type Stack, startStack } from "./stack.ts";
 
-const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--profile] [--statements]
+const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--profile] [--statements] [--prepared-statements]
 
   --series       measure only these series (comma-separated)
   --duration     measured seconds per series (default ${defaultLoadSettings.durationSeconds})
@@ -18,6 +18,9 @@ const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--
   --connections  concurrent connections (default ${defaultLoadSettings.connections})
   --profile      write a CPU profile of the API process to tooling/bench/results/profiles/
   --statements   count the SQL statements the API sends per request of each series (figures then include that cost)
+  --prepared-statements
+                 what-if: the API sends parameterised statements as named prepared statements (planned once
+                 per connection); not what production does, so such results say so in their settings
 
 Benchmarks:
 ${benchmarks.map((b) => `  ${b.name.padEnd(12)} ${b.description} (${b.issue})`).join("\n")}`;
@@ -33,7 +36,7 @@ try {
 } catch (error) {
   fail(`${(error as Error).message}\n\n${usage}`);
 }
-const { benchmark, settings, selectedSeries, profile, countStatements } = parsed;
+const { benchmark, settings, selectedSeries, profile, countStatements, prepareStatements } = parsed;
 const profilesDir = path.join(resultsDir, "profiles");
 const selected = (series: string) => selectedSeries === null || selectedSeries.has(series);
 
@@ -59,6 +62,7 @@ try {
   stack = await startStack({
     ...(profile ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${profilesDir}`] } : {}),
     countQueries: countStatements,
+    prepareStatements,
   });
   const running = stack;
   const statementsPerRequest: Record<string, Record<string, number>> = {};
@@ -72,13 +76,14 @@ try {
       );
       if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
       const metrics = await measureSeries(running.baseUrl, spec, settings);
+      await waitUntilIdle(running.baseUrl);
       if (countStatements) {
         const counted = (await (await fetch(`${running.baseUrl}/bench/statements?reset=1`)).json()) as {
           requests: number;
           statements: Record<string, number>;
         };
-        // Warm-up and measured requests alike (the same requests); the fetch asking for this is one of them.
-        const requests = Math.max(1, counted.requests - 1);
+        // Warm-up and measured requests alike: they are the same requests.
+        const requests = Math.max(1, counted.requests);
         const total = Object.values(counted.statements).reduce((sum, count) => sum + count, 0);
         statementsPerRequest[spec.name] = Object.fromEntries(
           [["(all statements)", total] as const, ...Object.entries(counted.statements)]
@@ -96,7 +101,7 @@ try {
     date: new Date().toISOString(),
     machine: describeMachine(running.postgresVersion),
     ...outcome,
-    settings,
+    settings: { ...settings, ...(prepareStatements ? { whatIf: "prepared statements (not production)" } : {}) },
     ...(countStatements ? { statementsPerRequest } : {}),
   };
   const file = await writeResults(results);
@@ -142,6 +147,7 @@ function parseCommandLine(): {
   selectedSeries: Set<string> | null;
   profile: boolean;
   countStatements: boolean;
+  prepareStatements: boolean;
 } {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -152,6 +158,7 @@ function parseCommandLine(): {
       connections: { type: "string" },
       profile: { type: "boolean", default: false },
       statements: { type: "boolean", default: false },
+      "prepared-statements": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -185,5 +192,23 @@ function parseCommandLine(): {
     if (unknown.length)
       throw new Error(`${benchmark.name} has no series ${unknown.join(", ")}; it has ${known.join(", ")}.`);
   }
-  return { benchmark, settings, selectedSeries, profile: values.profile, countStatements: values.statements };
+  return {
+    benchmark,
+    settings,
+    selectedSeries,
+    profile: values.profile,
+    countStatements: values.statements,
+    prepareStatements: values["prepared-statements"],
+  };
+}
+
+/** Waits until the API has answered every request of the last series (autocannon does not wait for them). */
+async function waitUntilIdle(baseUrl: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { inFlight } = (await (await fetch(`${baseUrl}/bench/in-flight`)).json()) as { inFlight: number };
+    if (inFlight <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("The API still had requests in flight 30 s after the series ended");
 }

@@ -1,6 +1,7 @@
 // The API as a benchmark runs it: production's createServer with production's services, connected as the
 // application role, in a process of its own (forked by stack.ts), listening on 127.0.0.1 on a port the OS
 // picks. The only additions are the bench's own routes under /bench/, which exist in this process alone.
+import { createHash } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { createServer } from "@learnops/app-api/server";
 import { createDatabase } from "@learnops/db/client";
@@ -22,6 +23,7 @@ if (!databaseUrl || !process.send) {
 // Quieter than `warn` would hide real failures; louder would measure the logger.
 const log = pino({ level: "warn", base: { service: "api" } });
 const statements = process.env.BENCH_COUNT_QUERIES ? countStatements() : null;
+if (process.env.BENCH_PREPARE_STATEMENTS) prepareStatements();
 
 const db = createDatabase(databaseUrl, {
   maxConnections: Number.parseInt(process.env.BENCH_POOL_SIZE ?? "10", 10),
@@ -53,11 +55,24 @@ app.get("/bench/statements", (c) => {
   return c.json(snapshot);
 });
 
-const fetchCounted: typeof app.fetch = (request, ...rest) => {
-  requestsSinceReset += 1;
-  return app.fetch(request, ...rest);
+/**
+ * Requests still being answered. autocannon closes its connections when a series ends, but requests the API
+ * had already read go on: the harness waits for none before the next series (or the shutdown).
+ */
+let inFlight = 0;
+app.get("/bench/in-flight", (c) => c.json({ inFlight: inFlight - 1 }));
+
+const fetchTracked: typeof app.fetch = async (request, ...rest) => {
+  inFlight += 1;
+  // The harness's own questions (in flight? statements?) are not part of a series.
+  if (!request.url.includes("/bench/in-flight") && !request.url.includes("/bench/statements")) requestsSinceReset += 1;
+  try {
+    return await app.fetch(request, ...rest);
+  } finally {
+    inFlight -= 1;
+  }
 };
-const server = serve({ fetch: statements ? fetchCounted : app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+const server = serve({ fetch: fetchTracked, port: 0, hostname: "127.0.0.1" }, (info) => {
   process.send?.({ port: info.port } satisfies ChildServerReady);
 });
 
@@ -69,6 +84,8 @@ async function shutdown(): Promise<void> {
     server.close(() => resolve());
     if ("closeIdleConnections" in server) server.closeIdleConnections();
   });
+  // Requests read before the load generator hung up still run: let them finish before the pool closes.
+  for (let waited = 0; inFlight > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   await jobs.stop({ graceful: false, close: true }).catch(() => {});
   await db.destroy().catch(() => {});
   // A normal exit, so --cpu-prof writes its profile.
@@ -91,4 +108,21 @@ function countStatements(): Map<string, number> {
     return (original as (...rest: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   return counts;
+}
+
+/**
+ * A what-if, not production's behaviour: sends every parameterised statement as a named prepared statement,
+ * so PostgreSQL plans it once per connection instead of on every execution (what pg does for a query that
+ * has a `name`). Shows how much of a series' time is spent planning.
+ */
+function prepareStatements(): void {
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [text, values, ...rest] = args;
+    if (typeof text === "string" && Array.isArray(values) && rest.length === 0) {
+      const name = `bench_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+      return (original as (...rest: unknown[]) => unknown).call(this, { name, text, values });
+    }
+    return (original as (...rest: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
 }

@@ -27,6 +27,8 @@ export interface ServerProcessOptions {
   execArgv?: string[];
   /** Count the SQL statements the server sends (a diagnosis mode; it costs a little per query). */
   countQueries?: boolean;
+  /** What-if: send parameterised statements as named prepared statements (planned once per connection). */
+  prepareStatements?: boolean;
 }
 
 export interface Stack {
@@ -34,6 +36,8 @@ export interface Stack {
   ownerDb: Database;
   /** The database as the application role, subject to row-level security like the API. */
   appDb: Database;
+  /** The application role's connection string (what the API connects with). */
+  appUrl: string;
   /** `http://127.0.0.1:<port>` of the API's child process. */
   baseUrl: string;
   /** `select version()` of the server the run used. */
@@ -83,7 +87,7 @@ export async function startStack(options: ServerProcessOptions = {}): Promise<St
 
     const server = await startServerProcess(appUrl, options);
     cleanups.push(() => stopChild(server.child));
-    return { ownerDb, appDb, baseUrl: `http://127.0.0.1:${server.port}`, postgresVersion, stop };
+    return { ownerDb, appDb, appUrl, baseUrl: `http://127.0.0.1:${server.port}`, postgresVersion, stop };
   } catch (error) {
     await stop();
     if (postgresLog.length) process.stderr.write(`Last PostgreSQL log lines:\n${postgresLog.join("")}\n`);
@@ -106,6 +110,7 @@ function startServerProcess(databaseUrl: string, options: ServerProcessOptions):
       BENCH_DATABASE_URL: databaseUrl,
       BENCH_POOL_SIZE: String(options.poolSize ?? 10),
       BENCH_COUNT_QUERIES: options.countQueries ? "1" : "",
+      BENCH_PREPARE_STATEMENTS: options.prepareStatements ? "1" : "",
     },
   });
   return new Promise((resolve, reject) => {
