@@ -175,6 +175,38 @@ describe("POST /webhooks/payments", () => {
     expect(await unknown.json()).toEqual({ received: true, outcome: "unknown_enrolment" });
   });
 
+  it("applies an event delivered twice at the same moment once", async () => {
+    const infectionControl = await ownerDb
+      .selectFrom("courses")
+      .select(["id", "institution_id"])
+      .where("code", "=", "infection-control")
+      .executeTakeFirstOrThrow();
+    const priya = await ownerDb
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "priya.learner@example.org")
+      .executeTakeFirstOrThrow();
+    const pending = await ownerDb
+      .insertInto("enrolments")
+      .values({
+        institution_id: infectionControl.institution_id,
+        user_id: priya.id,
+        course_id: infectionControl.id,
+        source: "payment",
+        status: "pending",
+        payment_state: "pending",
+        payment_state_since: new Date(Date.now() - 60_000),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const event = eventFor(pending.id, "payment.succeeded");
+    const answers = await Promise.all([send(event), send(event)]);
+    const outcomes = await Promise.all(answers.map((answer) => answer.json()));
+    expect(outcomes.map((body) => (body as { outcome: string }).outcome).toSorted()).toEqual(["applied", "duplicate"]);
+    const audits = await ownerDb.selectFrom("audit_events").select("id").where("target_id", "=", pending.id).execute();
+    expect(audits).toHaveLength(1);
+  });
+
   it("refuses bad signatures, stale timestamps, missing headers and malformed bodies, and logs each", async () => {
     const morgan = await enrolmentOf("morgan.lee@example.org", "infection-control");
     const event = eventFor(morgan.id, "payment.refunded");
