@@ -1,15 +1,15 @@
 import { webhookSignatureHeaderValue } from "@learnops/auth/webhook-signature";
-import type { EnrolmentSource, EnrolmentStatus, PaymentState } from "@learnops/contracts/enrolment";
 import { loadDemoData } from "@learnops/db/demo-data";
-import { decideAccess } from "@learnops/domain/access";
+import { withTenant } from "@learnops/db/tenancy";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { decideLearnerAccess } from "./access-decisions.ts";
 import { receivePaymentEvent } from "./payments.ts";
 
 // The route in apps/api only hands the raw body and the header to receivePaymentEvent: these tests call it
-// directly, as the route does (apps/api/src/server.test.ts covers the route itself).
+// directly, as the route does (apps/api/src/payment-webhook.test.ts covers the route itself).
 const { appDb, db: ownerDb } = await setupTestJobQueue();
 const secret = "whsec_test_current_secret";
 const { log, entries } = captureLog();
@@ -122,27 +122,8 @@ describe("POST /webhooks/payments", () => {
     const refunded = await enrolmentById(ada.id);
     expect(refunded).toMatchObject({ status: "active", payment_state: "refunded" });
 
-    const decision = decideAccess(
-      {
-        course: { title: "Infection Prevention and Control", status: "published" },
-        lesson: null,
-        enrolment: {
-          status: refunded.status as EnrolmentStatus,
-          source: refunded.source as EnrolmentSource,
-          paymentState: refunded.payment_state as PaymentState,
-          paymentStateSince: refunded.payment_state_since,
-          expiresAt: refunded.expires_at,
-          statusReason: refunded.status_reason,
-          clientGroupId: refunded.client_group_id,
-          cohort: null,
-          contract: null,
-          promotion: null,
-        },
-        overrides: [],
-        learnerClientGroupId: null,
-        completedLessonIds: new Set(),
-      },
-      new Date(),
+    const decision = await withTenant(appDb, { institutionId: ada.institution_id }, (trx) =>
+      decideLearnerAccess(trx, { userId: ada.user_id, clientGroupId: null }, { courseId: ada.course_id }, new Date()),
     );
     expect(decision).toMatchObject({ allowed: false, denial: "payment_refunded" });
   });

@@ -117,7 +117,8 @@ export async function receivePaymentEvent(
     // Events for one enrolment are applied one at a time, in the order their transactions lock it.
     const enrolment = await findEnrolmentForUpdate(trx, event.data.enrolmentId);
     if (!enrolment) throw new Error("the enrolment the lookup found is not visible in its own institution");
-    const occurredAt = new Date(event.created * 1000);
+    // A provider clock ahead of ours must not date a state in our future (it would make every event stale).
+    const occurredAt = new Date(Math.min(event.created * 1000, now.getTime()));
     const decided: PaymentEventOutcome =
       enrolment.source !== "payment" ? "not_a_payment" : isStale(enrolment, occurredAt) ? "stale" : "applied";
 

@@ -1,9 +1,11 @@
 import { hashPassword } from "@learnops/auth/passwords";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { setPasswordHash } from "@learnops/db/queries/users";
+import { withTenant } from "@learnops/db/tenancy";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { decideLearnerAccess } from "../access-decisions.ts";
 import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
 
 const { db, appDb, jobs } = await setupTestJobQueue();
@@ -25,6 +27,19 @@ const lastEvent = async (action: string) =>
   ).rows[0];
 
 const contoso = "Contoso Clinics 2026–27";
+
+/** What the access engine decides for a Contoso learner's course now. */
+async function contosoAccess(email: string, code: string) {
+  const course = await db
+    .selectFrom("courses")
+    .select(["id", "institution_id"])
+    .where("code", "=", code)
+    .executeTakeFirstOrThrow();
+  const learner = { userId: await userId(email), clientGroupId: await clientGroupId("Contoso Clinics") };
+  return withTenant(appDb, { institutionId: course.institution_id }, (trx) =>
+    decideLearnerAccess(trx, learner, { courseId: course.id }, new Date()),
+  );
+}
 
 beforeAll(async () => {
   const passwordHash = await hashPassword(demoTestPassword);
@@ -162,6 +177,7 @@ describe("contracts", () => {
       userIds: [tess ?? ""],
     });
     expect(again).toMatchObject({ created: 0, alreadyEnrolled: 1, refused: 0 });
+    expect(await contosoAccess("tess.nurse@example.org", "infection-control")).toMatchObject({ allowed: true });
   });
 
   it("refuses a course the contract does not cover, an ended contract, and a terminated one", async () => {
@@ -193,6 +209,11 @@ describe("contracts", () => {
       reason: "Contoso ended its training budget early",
     });
     expect(terminated).toMatchObject({ status: "terminated", state: "terminated" });
+    // Tess's enrolment stays, but the contract no longer lets her in.
+    expect(await contosoAccess("tess.nurse@example.org", "infection-control")).toMatchObject({
+      allowed: false,
+      denial: "contract_inactive",
+    });
     expect(await lastEvent("contract.terminated")).toMatchObject({
       target_id: await contractId(contoso),
       after: { status: "terminated", reason: "Contoso ended its training budget early" },
