@@ -128,6 +128,24 @@ describe("POST /webhooks/payments", () => {
     expect(decision).toMatchObject({ allowed: false, denial: "payment_refunded" });
   });
 
+  it("does not open the course for a payment short of its price, or in another currency", async () => {
+    const morgan = await enrolmentOf("morgan.lee@example.org", "infection-control");
+    const before = await enrolmentById(morgan.id);
+    await send(eventFor(morgan.id, "payment.pending"));
+    const pending = await enrolmentById(morgan.id);
+    expect(pending.payment_state).toBe("pending");
+    for (const data of [
+      { enrolmentId: morgan.id, amountCents: 1, currency: "GBP" },
+      { enrolmentId: morgan.id, amountCents: 14900, currency: "USD" },
+    ]) {
+      const event = { ...eventFor(morgan.id, "payment.succeeded"), data };
+      expect(await (await send(event)).json()).toEqual({ received: true, outcome: "amount_mismatch" });
+      expect(await paymentEvent(event.id)).toMatchObject({ outcome: "amount_mismatch" });
+    }
+    expect(await enrolmentById(morgan.id)).toEqual(pending);
+    expect(before.payment_state).toBe("paid");
+  });
+
   it("records a failed payment", async () => {
     const ada = await enrolmentOf("ada.learner@example.org", "infection-control");
     const response = await send(eventFor(ada.id, "payment.failed"));

@@ -53,6 +53,28 @@ function isStale(enrolment: EnrolmentRow, occurredAt: Date): boolean {
 }
 
 /**
+ * What an event does. A payment that does not cover the course's price (in its currency) does not open it:
+ * the amount is whatever the learner paid the provider, so it is checked here, not trusted.
+ */
+function decide(
+  event: PaymentEvent,
+  enrolment: EnrolmentRow,
+  course: { price_cents: number | null; currency: string | null },
+  occurredAt: Date,
+): Exclude<PaymentEventOutcome, "duplicate" | "unknown_enrolment"> {
+  if (enrolment.source !== "payment") return "not_a_payment";
+  if (isStale(enrolment, occurredAt)) return "stale";
+  if (
+    event.type === "payment.succeeded" &&
+    course.price_cents !== null &&
+    (event.data.currency !== course.currency || event.data.amountCents < course.price_cents)
+  ) {
+    return "amount_mismatch";
+  }
+  return "applied";
+}
+
+/**
  * Receives one event posted to `POST /webhooks/payments`: checks its signature over the raw body, parses
  * it, finds the enrolment it names (through the one lookup policy that allows it) and applies it in the
  * enrolment's institution, once: the provider's event id is recorded with the outcome, so a replay changes
@@ -119,8 +141,12 @@ export async function receivePaymentEvent(
     if (!enrolment) throw new Error("the enrolment the lookup found is not visible in its own institution");
     // A provider clock ahead of ours must not date a state in our future (it would make every event stale).
     const occurredAt = new Date(Math.min(event.created * 1000, now.getTime()));
-    const decided: PaymentEventOutcome =
-      enrolment.source !== "payment" ? "not_a_payment" : isStale(enrolment, occurredAt) ? "stale" : "applied";
+    const course = await trx
+      .selectFrom("courses")
+      .select(["access_days", "price_cents", "currency"])
+      .where("id", "=", enrolment.course_id)
+      .executeTakeFirstOrThrow();
+    const decided = decide(event, enrolment, course, occurredAt);
 
     const recorded = await trx
       .insertInto("payment_events")
@@ -141,11 +167,6 @@ export async function receivePaymentEvent(
     if (!recorded) return "duplicate" as const;
     if (decided !== "applied") return decided;
 
-    const course = await trx
-      .selectFrom("courses")
-      .select("access_days")
-      .where("id", "=", enrolment.course_id)
-      .executeTakeFirstOrThrow();
     const updated = await updateEnrolment(
       trx,
       enrolment.id,

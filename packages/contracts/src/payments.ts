@@ -22,5 +22,12 @@ export const paymentEvent = z.object({
 export type PaymentEvent = z.infer<typeof paymentEvent>;
 
 /** What the webhook answers an accepted event: what it did (replays and stale events change nothing). */
-export const paymentEventOutcome = z.enum(["applied", "stale", "duplicate", "unknown_enrolment", "not_a_payment"]);
+export const paymentEventOutcome = z.enum([
+  "applied",
+  "stale",
+  "duplicate",
+  "amount_mismatch",
+  "unknown_enrolment",
+  "not_a_payment",
+]);
 export type PaymentEventOutcome = z.infer<typeof paymentEventOutcome>;
