@@ -7,8 +7,6 @@ export interface BenchContext {
   settings: LoadSettings;
   /** Whether this series runs (all do, unless `--series` named some). */
   selected(series: string): boolean;
-  /** Warms up and measures one series against the API; throws if any request failed. */
-  measure(spec: SeriesSpec): Promise<SeriesMetrics>;
 }
 
 /** A target from the issue, checked against this run's figures. */
@@ -30,11 +28,15 @@ export function target(description: string, measured: number, comparison: ">=" |
   };
 }
 
-export interface BenchOutcome {
-  metrics: Record<string, SeriesMetrics>;
+export interface BenchEvaluation {
   /** Figures derived from series of the same run (e.g. rps against a reference's), so they hold on a noisy machine. */
   ratios?: Record<string, number>;
   targets?: Target[];
+}
+
+/** What a run found: the figures per series, with the ratios and targets evaluated from them. */
+export interface BenchOutcome extends BenchEvaluation {
+  metrics: Record<string, SeriesMetrics>;
 }
 
 export interface Benchmark {
@@ -46,5 +48,11 @@ export interface Benchmark {
   series: readonly { name: string; description: string }[];
   /** Checks that need no stack (is the procedure there yet?): fails fast, before anything starts. */
   preflight?(selected: (series: string) => boolean): Promise<void>;
-  run(context: BenchContext): Promise<BenchOutcome>;
+  /**
+   * Seeds what the selected series need (before anything is measured, so every series sees the same
+   * database) and says how to load each; the harness measures them in this order, round after round.
+   */
+  prepare(context: BenchContext): Promise<SeriesSpec[]>;
+  /** Ratios and the issue's targets, from the run's figures per series. */
+  evaluate?(metrics: Record<string, SeriesMetrics>): BenchEvaluation;
 }

@@ -5,17 +5,18 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchContext, Benchmark, BenchOutcome } from "./benchmark.ts";
 import { benchmarks } from "./benchmarks.ts";
-import { defaultLoadSettings, type LoadSettings, measureSeries } from "./load.ts";
+import { defaultLoadSettings, type LoadSettings, measureSeries, type SeriesMetrics } from "./load.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
 import { type Stack, startStack } from "./stack.ts";
 
-const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--profile] [--statements] [--prepared-statements]
+const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--rounds 1] [--profile] [--statements] [--prepared-statements]
 
   --series       measure only these series (comma-separated)
   --duration     measured seconds per series (default ${defaultLoadSettings.durationSeconds})
   --warmup       warm-up seconds per series, not measured (default ${defaultLoadSettings.warmupSeconds})
   --connections  concurrent connections (default ${defaultLoadSettings.connections})
+  --rounds       measure every series this many times, interleaved; figures are the median round's (default 1)
   --profile      write a CPU profile of the API process to tooling/bench/results/profiles/
   --statements   count the SQL statements the API sends per request of each series (figures then include that cost)
   --prepared-statements
@@ -36,7 +37,7 @@ try {
 } catch (error) {
   fail(`${(error as Error).message}\n\n${usage}`);
 }
-const { benchmark, settings, selectedSeries, profile, countStatements, prepareStatements } = parsed;
+const { benchmark, settings, rounds, selectedSeries, profile, countStatements, prepareStatements } = parsed;
 const profilesDir = path.join(resultsDir, "profiles");
 const selected = (series: string) => selectedSeries === null || selectedSeries.has(series);
 
@@ -66,42 +67,30 @@ try {
   });
   const running = stack;
   const statementsPerRequest: Record<string, Record<string, number>> = {};
-  const context: BenchContext = {
-    stack: running,
-    settings,
-    selected,
-    async measure(spec) {
+  const context: BenchContext = { stack: running, settings, selected };
+  const specs = await benchmark.prepare(context);
+  const byRound = new Map<string, SeriesMetrics[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const spec of specs) {
       process.stdout.write(
-        `› ${spec.name}: ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s, ${spec.connections ?? settings.connections} connections\n`,
+        `› ${spec.name}${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}: ${settings.warmupSeconds} s warm-up + ` +
+          `${settings.durationSeconds} s, ${spec.connections ?? settings.connections} connections\n`,
       );
       if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
       const metrics = await measureSeries(running.baseUrl, spec, settings);
       await waitUntilIdle(running.baseUrl);
-      if (countStatements) {
-        const counted = (await (await fetch(`${running.baseUrl}/bench/statements?reset=1`)).json()) as {
-          requests: number;
-          statements: Record<string, number>;
-        };
-        // Warm-up and measured requests alike: they are the same requests.
-        const requests = Math.max(1, counted.requests);
-        const total = Object.values(counted.statements).reduce((sum, count) => sum + count, 0);
-        statementsPerRequest[spec.name] = Object.fromEntries(
-          [["(all statements)", total] as const, ...Object.entries(counted.statements)]
-            .map(([text, count]) => [text, Number((count / requests).toFixed(2))] as const)
-            .filter(([, perRequest]) => perRequest >= 0.01)
-            .toSorted((a, b) => b[1] - a[1]),
-        );
-      }
-      return metrics;
-    },
-  };
-  const outcome: BenchOutcome = await benchmark.run(context);
+      if (countStatements) statementsPerRequest[spec.name] = await statementsOf(running.baseUrl);
+      byRound.set(spec.name, [...(byRound.get(spec.name) ?? []), metrics]);
+    }
+  }
+  const metrics = Object.fromEntries([...byRound].map(([name, measured]) => [name, combineRounds(measured)]));
+  const outcome: BenchOutcome = { metrics, ...benchmark.evaluate?.(metrics) };
   const results = {
     name: benchmark.name,
     date: new Date().toISOString(),
     machine: describeMachine(running.postgresVersion),
     ...outcome,
-    settings: { ...settings, ...(prepareStatements ? { whatIf: "prepared statements (not production)" } : {}) },
+    settings: { ...settings, rounds, ...(prepareStatements ? { whatIf: "prepared statements (not production)" } : {}) },
     ...(countStatements ? { statementsPerRequest } : {}),
   };
   const file = await writeResults(results);
@@ -144,6 +133,7 @@ try {
 function parseCommandLine(): {
   benchmark: Benchmark;
   settings: LoadSettings;
+  rounds: number;
   selectedSeries: Set<string> | null;
   profile: boolean;
   countStatements: boolean;
@@ -156,6 +146,7 @@ function parseCommandLine(): {
       duration: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
+      rounds: { type: "string" },
       profile: { type: "boolean", default: false },
       statements: { type: "boolean", default: false },
       "prepared-statements": { type: "boolean", default: false },
@@ -195,6 +186,7 @@ function parseCommandLine(): {
   return {
     benchmark,
     settings,
+    rounds: Math.round(number(values.rounds, 1, "rounds", 1)),
     selectedSeries,
     profile: values.profile,
     countStatements: values.statements,
@@ -211,4 +203,51 @@ async function waitUntilIdle(baseUrl: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("The API still had requests in flight 30 s after the series ended");
+}
+
+/** The statements the API sent since the last reset, per request, most frequent first. */
+async function statementsOf(baseUrl: string): Promise<Record<string, number>> {
+  const counted = (await (await fetch(`${baseUrl}/bench/statements?reset=1`)).json()) as {
+    requests: number;
+    statements: Record<string, number>;
+  };
+  // Warm-up and measured requests alike: they are the same requests.
+  const requests = Math.max(1, counted.requests);
+  const total = Object.values(counted.statements).reduce((sum, count) => sum + count, 0);
+  return Object.fromEntries(
+    [["(all statements)", total] as const, ...Object.entries(counted.statements)]
+      .map(([text, count]) => [text, Number((count / requests).toFixed(2))] as const)
+      .filter(([, perRequest]) => perRequest >= 0.01)
+      .toSorted((a, b) => b[1] - a[1]),
+  );
+}
+
+/**
+ * One series' figures over its rounds: the median of each figure (each round's own warm-up and load), the
+ * sums of requests and failures, and every round's rps so the spread shows.
+ */
+function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?: number[] } {
+  const [first] = rounds;
+  if (!first) throw new Error("a series with no rounds");
+  if (rounds.length === 1) return first;
+  const median = (pick: (m: SeriesMetrics) => number) => {
+    const sorted = rounds.map(pick).toSorted((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  const sum = (pick: (m: SeriesMetrics) => number) => rounds.reduce((total, m) => total + pick(m), 0);
+  return {
+    rps: Math.round(median((m) => m.rps)),
+    p50_ms: median((m) => m.p50_ms),
+    p90_ms: median((m) => m.p90_ms),
+    p99_ms: median((m) => m.p99_ms),
+    max_ms: Math.max(...rounds.map((m) => m.max_ms)),
+    requests: sum((m) => m.requests),
+    errors: sum((m) => m.errors),
+    timeouts: sum((m) => m.timeouts),
+    non2xx: sum((m) => m.non2xx),
+    connections: first.connections,
+    duration_s: Number(sum((m) => m.duration_s).toFixed(2)),
+    rps_by_round: rounds.map((m) => m.rps),
+  };
 }

@@ -2,8 +2,8 @@
 // access.check for signed-in learners against two references measured in the same run: a bare Hono route
 // (the HTTP floor of this server) and a trivial tRPC query (the floor of any procedure).
 import { appRouter } from "@learnops/api/root";
-import type { Benchmark } from "../benchmark.ts";
-import { target } from "../benchmark.ts";
+import { type Benchmark, type Target, target } from "../benchmark.ts";
+import type { SeriesSpec } from "../load.ts";
 import { enrolLearners, seedLearners } from "../seed.ts";
 import type { Stack } from "../stack.ts";
 
@@ -35,32 +35,27 @@ export const accessBenchmark: Benchmark = {
     }
   },
 
-  async run({ stack, settings, selected, measure }) {
-    // Seeded before anything is measured, so every series runs against the same database.
-    const fixture = selected("access_check") ? await seedAccessFixture(stack, settings.connections) : null;
-
-    const metrics: Awaited<ReturnType<Benchmark["run"]>>["metrics"] = {};
-    if (selected("hono_bare")) metrics.hono_bare = await measure({ ...series[0], path: "/bench/bare" });
-    if (selected("trpc_trivial")) metrics.trpc_trivial = await measure({ ...series[1], path: "/trpc/operations.ping" });
-    if (fixture) {
-      metrics.access_check = await measure({
-        ...series[2],
-        path: fixture.paths[0] ?? "",
-        perConnection: (connection) => fixture.requestFor(connection),
-      });
+  async prepare({ stack, settings, selected }) {
+    const specs: SeriesSpec[] = [];
+    if (selected("hono_bare")) specs.push({ ...series[0], path: "/bench/bare" });
+    if (selected("trpc_trivial")) specs.push({ ...series[1], path: "/trpc/operations.ping" });
+    if (selected("access_check")) {
+      const fixture = await seedAccessFixture(stack, settings.connections);
+      specs.push({ ...series[2], path: fixture.paths[0] ?? "", perConnection: fixture.requestFor });
     }
+    return specs;
+  },
 
-    const access = metrics.access_check;
-    const trpc = metrics.trpc_trivial;
-    const hono = metrics.hono_bare;
+  evaluate(metrics) {
+    const { access_check: access, trpc_trivial: trpc, hono_bare: hono } = metrics;
     const ratios: Record<string, number> = {};
     if (access && trpc) ratios.access_vs_trpc = round(access.rps / trpc.rps);
     if (access && hono) ratios.access_vs_hono = round(access.rps / hono.rps);
-    const targets = [];
+    const targets: Target[] = [];
     if (ratios.access_vs_trpc !== undefined)
       targets.push(target("access_check rps / trpc_trivial rps", ratios.access_vs_trpc, ">=", minimumRpsVersusTrpc));
     if (access) targets.push(target("access_check p99 (ms)", access.p99_ms, "<=", maximumP99Ms));
-    return { metrics, ratios, targets };
+    return { ratios, targets };
   },
 };
 
