@@ -21,6 +21,16 @@ describe("the API's environment", () => {
     ).toEqual({ maxFailures: 5, windowSeconds: 3600, lockSeconds: 1800 });
   });
 
+  it("reads the payment webhook secret, optional, and refuses a short one", () => {
+    expect(readApiEnv(database).PAYMENT_WEBHOOK_SECRET).toBeUndefined();
+    expect(readApiEnv({ ...database, PAYMENT_WEBHOOK_SECRET: "whsec_0123456789abcdef" }).PAYMENT_WEBHOOK_SECRET).toBe(
+      "whsec_0123456789abcdef",
+    );
+    expect(() => readApiEnv({ ...database, PAYMENT_WEBHOOK_SECRET: "short" })).toThrow(
+      "PAYMENT_WEBHOOK_SECRET must be at least 16 characters",
+    );
+  });
+
   it("refuses a lockout policy that would let more than 100 guesses an hour through, naming the variable", () => {
     expect(() => readApiEnv({ ...database, SIGN_IN_LOCKOUT_FAILURES: "40", SIGN_IN_LOCKOUT_MINUTES: "5" })).toThrow(
       /SIGN_IN_LOCKOUT_FAILURES: The sign-in lockout would let more than 100 guesses per hour through/,
