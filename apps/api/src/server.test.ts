@@ -188,3 +188,42 @@ describe("signing in over HTTP", () => {
     expect(stillSignedIn.result.data).not.toBeNull();
   });
 });
+
+describe("bulk enrolment uploads over HTTP", () => {
+  const app = createServer({ services: { db, jobs, publicUrl }, log: captureLog().log, webAppsDir: null });
+  const origin = "http://localhost";
+
+  it("validates a CSV body sent by a course admin's page, and refuses one sent from another site", async () => {
+    await loadDemoData(ownerDb, { passwordHash: await hashPassword("a long demo password") });
+    const signIn = await app.request(`${origin}/trpc/auth.signIn`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ email: "chloe.admin@example.org", password: "a long demo password" }),
+    });
+    const cookie = signIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const csv = "email,course\nsomeone.new@example.org,dementia-care\n";
+
+    const sent = await app.request(`${origin}/imports/enrolments?fileName=new.csv`, {
+      method: "POST",
+      headers: { cookie, origin, host: "localhost", "content-type": "text/csv" },
+      body: csv,
+    });
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toMatchObject({ fileName: "new.csv", status: "validated", totalRows: 1, validRows: 1 });
+
+    const forged = await app.request(`${origin}/imports/enrolments?fileName=new.csv`, {
+      method: "POST",
+      headers: { cookie, origin: "https://attacker.example", host: "localhost", "content-type": "text/csv" },
+      body: csv,
+    });
+    expect(forged.status).toBe(403);
+
+    const anonymous = await app.request(`${origin}/imports/enrolments?fileName=new.csv`, {
+      method: "POST",
+      headers: { origin, "content-type": "text/csv" },
+      body: csv,
+    });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { data: { code: "UNAUTHORIZED" } } });
+  });
+});

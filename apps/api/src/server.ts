@@ -1,6 +1,7 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { trpcServer } from "@hono/trpc-server";
 import { type ApiServices, createContext } from "@learnops/api/context";
+import { receiveEnrolmentUpload } from "@learnops/api/enrolment-upload";
 import { receivePaymentEvent } from "@learnops/api/payments";
 import { checkPlatformStatus } from "@learnops/api/readiness";
 import { appRouter } from "@learnops/api/root";
@@ -80,7 +81,7 @@ export function createServer({
 
   // Cookie-authenticated mutations must come from our own pages (or a trusted origin): a cross-site form
   // or script cannot ride on a signed-in person's cookie.
-  app.use("/trpc/*", async (c, next) => {
+  const sameOriginMutations = async (c: Context<ServerEnv>, next: () => Promise<void>) => {
     if (!c.req.header("cookie")) return next();
     const verdict = isTrustedMutationOrigin({
       method: c.req.method,
@@ -101,7 +102,9 @@ export function createServer({
       },
       403,
     );
-  });
+  };
+  app.use("/trpc/*", sameOriginMutations);
+  app.use("/imports/*", sameOriginMutations);
   app.use(
     "/trpc/*",
     trpcServer({
@@ -118,6 +121,23 @@ export function createServer({
         }),
     }),
   );
+
+  /** Bulk enrolment uploads: the CSV body is streamed into `imports.upload` (the dry run); see docs/api.md. */
+  app.post("/imports/enrolments", async (c) => {
+    const answer = await receiveEnrolmentUpload(
+      services,
+      {
+        request: c.req.raw,
+        requestId: c.get("requestId"),
+        log: c.get("log"),
+        responseHeaders: new Headers(),
+        ip: clientAddress(c),
+        secureCookies,
+      },
+      { kind: c.req.query("kind"), clientGroupId: c.req.query("clientGroupId"), fileName: c.req.query("fileName") },
+    );
+    return c.json(answer.body, answer.status as 200);
+  });
 
   /** The payment provider's signed events (see docs/security.md, "Payment webhook"); logic in @learnops/api. */
   app.post(

@@ -32,6 +32,7 @@ interface Foreign {
   enrolmentId: string;
   overrideId: string;
   deadlineId: string;
+  importId: string;
   // Corporate contracts and promotions
   contractId: string;
   promotionId: string;
@@ -220,6 +221,20 @@ const declarations: Record<string, Declaration> = {
     role: "course_admin",
     input: (f) => ({ enrolmentId: f.enrolmentId, cohortId: f.cohortId, reason: "Taking over another institution" }),
   },
+  "imports.start": { kind: "record", role: "course_admin", input: (f) => ({ importId: f.importId }) },
+  "imports.byId": { kind: "record", role: "course_admin", input: (f) => ({ importId: f.importId }) },
+  "imports.list": { kind: "list", role: "course_admin" },
+  "imports.rejectionsCsv": { kind: "record", role: "course_admin", input: (f) => ({ importId: f.importId }) },
+  "imports.upload": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      kind: "client_roster",
+      clientGroupId: f.clientGroupId,
+      fileName: "roster.csv",
+      file: new Blob(["email,course\nx@example.org,dementia-care\n"]).stream(),
+    }),
+  },
   "institutions.bySlug": none,
   "institutions.directory": none,
   "institutions.updateBranding": none,
@@ -356,6 +371,22 @@ beforeAll(async () => {
         .executeTakeFirstOrThrow()
     ).id;
     foreign.overrideId = (await trx.selectFrom("access_overrides").select("id").executeTakeFirstOrThrow()).id;
+    foreign.importId = (
+      await trx
+        .insertInto("enrolment_imports")
+        .values({
+          institution_id: northwind,
+          kind: "enrolments",
+          file_name: "northwind.csv",
+          file_sha256: "0".repeat(64),
+          status: "validated",
+          total_rows: 1,
+          rows: JSON.stringify([]),
+          rejections: JSON.stringify({ header: ["email", "course"], rejections: [] }),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow()
+    ).id;
     foreign.contractId = (await trx.selectFrom("client_contracts").select("id").executeTakeFirstOrThrow()).id;
     foreign.promotionId = (await trx.selectFrom("promotions").select("id").executeTakeFirstOrThrow()).id;
   });

@@ -8,6 +8,7 @@ import { cohortsRouter } from "./routers/cohorts.ts";
 import { contractsRouter } from "./routers/contracts.ts";
 import { coursesRouter } from "./routers/courses.ts";
 import { enrolmentsRouter } from "./routers/enrolments.ts";
+import { importsRouter } from "./routers/imports.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
 import { learnersRouter } from "./routers/learners.ts";
 import { meRouter } from "./routers/me.ts";
@@ -30,6 +31,7 @@ export const appRouter = router({
   contracts: contractsRouter,
   courses: coursesRouter,
   enrolments: enrolmentsRouter,
+  imports: importsRouter,
   learners: learnersRouter,
   me: meRouter,
   memberships: membershipsRouter,

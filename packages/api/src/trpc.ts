@@ -9,6 +9,7 @@ import type { Database } from "@learnops/db/client";
 import { withTenant } from "@learnops/db/tenancy";
 import { hasPermission, type Permission } from "@learnops/domain/permissions";
 import { initTRPC, TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { Context } from "./context.ts";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -34,22 +35,34 @@ function toFieldIssue(issue: SchemaIssue): FieldIssue {
 
 const genericFailure = "Something went wrong on our side. Please try again; if it keeps happening, quote the reference";
 
+/**
+ * What a client is told of a failed procedure: the field issues of bad input, a generic message quoting the
+ * request id for our own failures, the procedure's message otherwise. Also used by the HTTP routes that call
+ * procedures themselves (uploads), so every answer has the same shape.
+ */
+export function describeProcedureError(
+  error: TRPCError,
+  requestId: string | null,
+): { message: string; data: ApiErrorData } {
+  const issues = error.code === "BAD_REQUEST" ? schemaIssuesOf(error.cause) : null;
+  const fieldIssues = issues ? issues.map(toFieldIssue) : null;
+  let message = error.message;
+  if (error.code === "INTERNAL_SERVER_ERROR") {
+    message = requestId ? `${genericFailure} ${requestId}.` : `${genericFailure} shown in the server log.`;
+  } else if (fieldIssues) {
+    message = `Invalid input: ${fieldIssues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`;
+  }
+  return {
+    message,
+    data: { code: error.code, httpStatus: getHTTPStatusCodeFromError(error), requestId, fieldIssues },
+  };
+}
+
 const t = initTRPC.context<Context>().create({
   // Stack traces never leave the server, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
-    const requestId = ctx?.requestId ?? null;
-    const issues = error.code === "BAD_REQUEST" ? schemaIssuesOf(error.cause) : null;
-    const fieldIssues = issues ? issues.map(toFieldIssue) : null;
-
-    let message = shape.message;
-    if (error.code === "INTERNAL_SERVER_ERROR") {
-      message = requestId ? `${genericFailure} ${requestId}.` : `${genericFailure} shown in the server log.`;
-    } else if (fieldIssues) {
-      message = `Invalid input: ${fieldIssues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`;
-    }
-
-    const data: ApiErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus, requestId, fieldIssues };
+    const { message, data } = describeProcedureError(error, ctx?.requestId ?? null);
     return { code: shape.code, message, data };
   },
 });

@@ -155,7 +155,14 @@ export const checkoutInput = z.object({ courseId: uuid, cohortId: uuid.nullable(
 // Corporate contracts
 // ---------------------------------------------------------------------------------------------------------
 
-const isoDate = z.iso.date();
+// A contract's or promotion's dates fall in this century or the next: the database has no year 0, and a
+// term in the year 1 is a typing slip.
+const isoDate = z.iso.date().refine((day) => day >= "2000-01-01" && day <= "2199-12-31", {
+  message: "Use a day between 2000 and 2199",
+});
+const termDateTime = isoDateTime.refine((at) => at >= "2000-01-01" && at < "2200-01-01", {
+  message: "Use a time between 2000 and 2199",
+});
 
 export const createContractInput = z
   .object({
@@ -194,8 +201,8 @@ export const createPromotionInput = z
     code: promotionCode,
     description: z.string().trim().max(500).default(""),
     maxUses: z.number().int().min(1).max(1_000_000).nullable().default(null),
-    validFrom: isoDateTime,
-    validUntil: isoDateTime,
+    validFrom: termDateTime,
+    validUntil: termDateTime,
     accessDays: z.number().int().min(1).max(3650),
     courseIds: z.array(uuid).min(1, "A promotion opens at least one course").max(200),
   })
@@ -244,3 +251,46 @@ export const learnerSearchResult = z.object({
   ),
 });
 export type LearnerSearchResult = z.infer<typeof learnerSearchResult>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Bulk enrolment
+// ---------------------------------------------------------------------------------------------------------
+
+/** The largest CSV one upload may be: 50,000 rows of a few columns fit well inside it. */
+export const maxUploadBytes = 10 * 1024 * 1024;
+
+export const enrolmentImportKind = z.enum(["enrolments", "client_roster"]);
+
+/**
+ * An upload to validate. `file` is the request body as a stream: the `POST /imports/enrolments` route passes
+ * it in (query: kind, clientGroupId, fileName); it cannot travel as JSON.
+ */
+export const enrolmentUploadInput = z.object({
+  kind: enrolmentImportKind.default("enrolments"),
+  clientGroupId: uuid.optional(),
+  fileName: z.string().trim().min(1, "Name the file").max(255),
+  file: z.custom<ReadableStream<Uint8Array>>((value) => value instanceof ReadableStream, {
+    message: "Send the CSV file as the body of POST /imports/enrolments",
+  }),
+});
+
+export const enrolmentImportIdInput = z.object({ importId: uuid });
+
+export const enrolmentImportView = z.object({
+  id: uuid,
+  kind: enrolmentImportKind,
+  clientGroupId: uuid.nullable(),
+  fileName: z.string(),
+  status: z.enum(["validated", "queued", "running", "completed", "failed"]),
+  totalRows: z.number().int(),
+  validRows: z.number().int(),
+  rejectedRows: z.number().int(),
+  processedRows: z.number().int(),
+  createdRows: z.number().int(),
+  unchangedRows: z.number().int(),
+  percentDone: z.number().int(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+export type EnrolmentImportView = z.infer<typeof enrolmentImportView>;

@@ -1,11 +1,12 @@
 import type { Database } from "@learnops/db/client";
+import { applyEnrolmentImport } from "@learnops/db/queries/enrolment-imports";
 import { completeWorkerCheck } from "@learnops/db/queries/worker-checks";
 import { deliverEmail } from "@learnops/email/delivery";
 import type { EmailTransport } from "@learnops/email/transport";
 import type { JobResult, PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { emailDeliveryJob, type JobDefinition, type JobPayload, workerCheckJob } from "./queues.ts";
+import { emailDeliveryJob, enrolmentImportJob, type JobDefinition, type JobPayload, workerCheckJob } from "./queues.ts";
 
 export interface JobContext {
   db: Database;
@@ -42,6 +43,10 @@ export const registrations = [
   register(emailDeliveryJob, ({ outboxId }, { db, emailTransport, log }) =>
     deliverEmail(db, emailTransport, outboxId, log),
   ),
+  register(enrolmentImportJob, async (payload, { db }) => {
+    const outcome = await applyEnrolmentImport(db, payload, () => new Date());
+    return outcome ?? { skipped: "the upload is not queued (applied already, or never validated)" };
+  }),
 ];
 
 /**

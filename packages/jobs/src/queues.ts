@@ -56,4 +56,24 @@ export const emailDeliveryJob = defineJob({
   },
 });
 
-export const jobDefinitions = [workerCheckJob, emailDeliveryJob] as const;
+/**
+ * Applies a validated bulk enrolment upload, a chunk of rows per transaction, recording its progress. A
+ * redelivered or retried job carries on from the last chunk that committed; a row applied twice changes
+ * nothing (one live enrolment per learner and course).
+ */
+export const enrolmentImportJob = defineJob({
+  queue: "enrolment-import",
+  payload: z.object({ importId: z.uuid(), institutionId: z.uuid() }),
+  options: {
+    notify: true,
+    retryLimit: 5,
+    retryDelay: 10,
+    retryBackoff: true,
+    // 50,000 rows take well under a minute; ten minutes without completing is a worker that died.
+    expireInSeconds: 10 * 60,
+    retentionSeconds: 7 * 24 * 60 * 60,
+    deadLetter: deadLetterQueue,
+  },
+});
+
+export const jobDefinitions = [workerCheckJob, emailDeliveryJob, enrolmentImportJob] as const;

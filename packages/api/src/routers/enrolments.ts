@@ -207,7 +207,9 @@ export const enrolmentsRouter = router({
         now,
       );
       if ("duplicate" in result) {
-        throw conflict(`This learner is already enrolled in ${course.title} (${result.duplicate.status.replace("_", " ")})`);
+        throw conflict(
+          `This learner is already enrolled in ${course.title} (${result.duplicate.status.replace("_", " ")})`,
+        );
       }
       await recordAction(ctx, {
         action: "enrolment.created",
@@ -340,7 +342,9 @@ export const enrolmentsRouter = router({
         now,
       );
       if ("duplicate" in result) {
-        throw conflict(`This learner is already enrolled in ${course.title} (${result.duplicate.status.replace("_", " ")})`);
+        throw conflict(
+          `This learner is already enrolled in ${course.title} (${result.duplicate.status.replace("_", " ")})`,
+        );
       }
       await recordAction(ctx, {
         action: "enrolment.reassigned",
