@@ -7,6 +7,7 @@ import { ApiKeysPage } from "./api-keys-page.tsx";
 import { AuditPage } from "./audit-page.tsx";
 import { BrandingPage } from "./branding-page.tsx";
 import { ClientGroupsPage } from "./client-groups-page.tsx";
+import { CoursesPage } from "./courses-page.tsx";
 import { InstitutionsCard } from "./institutions-card.tsx";
 import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
@@ -52,6 +53,8 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <OperationsPage session={session} />;
     case "people":
       return <PeoplePage session={session} />;
+    case "courses":
+      return <CoursesPage session={session} />;
     case "client-groups":
       return <ClientGroupsPage session={session} />;
     case "branding":
