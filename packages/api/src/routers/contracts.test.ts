@@ -128,6 +128,15 @@ describe("contracts", () => {
         courseIds: [await courseId("dementia-care")],
       }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("must end on or after") });
+    await expect(
+      (await chloe()).contracts.create({
+        clientGroupId: await clientGroupId("Contoso Clinics"),
+        name: "Year zero",
+        startsOn: "0000-01-01",
+        endsOn: "2026-01-01",
+        courseIds: [await courseId("dementia-care")],
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("enrols the client group's people, reporting who was enrolled, who was already, and who was refused", async () => {

@@ -75,6 +75,9 @@ describe("promotions for staff", () => {
       { code: "BAD_REQUEST", message: expect.stringContaining("A promotion must end after it starts") },
     );
     await expect(createPromotion("no spaces allowed")).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(createPromotion("YEAR-ZERO", { validFrom: "0000-01-01T00:00:00Z" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 
   it("deactivates a code now, audited; a scheduled one too; a second time is refused", async () => {
