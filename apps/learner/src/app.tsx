@@ -71,8 +71,15 @@ export function App() {
       );
     case "signedIn":
       // An institution's sign-in and registration pages have nothing for someone signed in: their home does.
-      if (route.page === "home" || route.page === "sessions" || route.page === "password") {
-        return <SignedInPage session={session.session} page={route.page} />;
+      switch (route.page) {
+        case "home":
+        case "catalogue":
+        case "course":
+        case "lesson":
+          return <SignedInPage session={session.session} route={route} />;
+        case "sessions":
+        case "password":
+          return <SignedInPage session={session.session} route={{ page: route.page }} />;
       }
       return <Redirect to={basePath} />;
     case "signedOut": {

@@ -1,5 +1,6 @@
 import "@learnops/ui/theme.css";
 import "./learner.css";
+import "./courses.css";
 import { mountApp } from "@learnops/ui/mount";
 import { App } from "./app.tsx";
 

@@ -109,7 +109,7 @@ test.describe("forgot password", () => {
     await page.getByLabel("Password").press("Enter");
     await expect(page.locator(".error-summary")).toContainText("Email or password is incorrect");
     await signIn(page, person.email, newPassword);
-    await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeVisible();
     await expect(page.getByRole("banner")).toContainText("Rae Setter");
   });
 
@@ -196,7 +196,7 @@ test.describe("registration", () => {
     await page.getByRole("link", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/learn\/lakeside-college$/);
     await signIn(page, address, password);
-    await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeVisible();
     await expect(page.getByRole("banner")).toContainText("Learner, Lakeside Community College");
   });
 });
@@ -331,7 +331,7 @@ test.describe("support acting as a learner", () => {
     await expect(page.getByRole("status").filter({ hasText: "You stopped acting" })).toHaveText(
       "You stopped acting as Ada Okafor.",
     );
-    await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeFocused();
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeFocused();
     const header = page.getByRole("banner");
     await expect(header).toContainText("Sol Porter");
     await expect(header).toContainText("Support agent, Northwind Health Academy");

@@ -72,8 +72,8 @@ test.describe("learner portal", () => {
 
     await signIn(page, "ada.learner@example.org");
     await expect(page).toHaveURL(/\/learn\/$/);
-    await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeFocused();
-    await expect(page.getByText("No courses here yet")).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeFocused();
+    await expect(page.getByRole("heading", { level: 2, name: "Infection Prevention and Control" })).toBeVisible();
     await expect(header).toContainText("Ada Okafor");
     await expect(header).toContainText("Learner, Northwind Health Academy");
     expect(await brandColour(page)).toBe("#0b5cad");
@@ -135,7 +135,7 @@ test.describe("learner portal", () => {
     await page.setViewportSize({ width: 360, height: 780 });
     await page.goto("/learn/northwind-health");
     await signIn(page, "kim.manager@example.org");
-    await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
 
