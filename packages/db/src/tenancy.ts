@@ -27,9 +27,12 @@ async function withSettings<T>(
   settings: ScopeSettings,
   work: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
+  // All settings in one statement: this runs at the start of every tenant transaction.
   const apply = async (trx: Database, values: ScopeSettings) => {
-    for (const [name, value] of Object.entries(values))
-      await sql`select set_config(${name}, ${value ?? ""}, true)`.execute(trx);
+    const entries = Object.entries(values);
+    if (!entries.length) return;
+    const calls = entries.map(([name, value]) => sql`set_config(${name}, ${value ?? ""}, true)`);
+    await sql`select ${sql.join(calls)}`.execute(trx);
   };
   if (!db.isTransaction) {
     return db.transaction().execute(async (trx) => {
