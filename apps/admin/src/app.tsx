@@ -8,6 +8,7 @@ import { AuditPage } from "./audit-page.tsx";
 import { BrandingPage } from "./branding-page.tsx";
 import { ClientGroupsPage } from "./client-groups-page.tsx";
 import { CoursesPage } from "./courses-page.tsx";
+import { EnrolmentsPage } from "./enrolments-page.tsx";
 import { InstitutionsCard } from "./institutions-card.tsx";
 import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
@@ -55,6 +56,8 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <PeoplePage session={session} />;
     case "courses":
       return <CoursesPage session={session} />;
+    case "enrolments":
+      return <EnrolmentsPage session={session} />;
     case "client-groups":
       return <ClientGroupsPage session={session} />;
     case "branding":
