@@ -70,9 +70,11 @@ export default function LessonPage({ courseId, lessonId }: { courseId: string; l
               target="_blank"
               rel="noopener noreferrer"
             >
-              {openContentVerb[lesson.kind]} in {content.provider}
-              <span className="visually-hidden"> (opens in a new tab)</span>
-              <span aria-hidden="true"> ↗</span>
+              <span>
+                {openContentVerb[lesson.kind]} in {content.provider}
+                <span className="visually-hidden"> (opens in a new tab)</span>
+                <span aria-hidden="true"> ↗</span>
+              </span>
             </a>
             {decision.data.until ? <p className="meta">Open to you until {dateText(decision.data.until)}</p> : null}
           </>

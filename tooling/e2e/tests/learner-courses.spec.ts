@@ -285,6 +285,32 @@ test.describe("joining a course", () => {
   });
 });
 
+test.describe("addresses that name nothing", () => {
+  // The 404s are the point of the test; the browser logs them.
+  test.use({ allowedConsoleErrors: [refusedRequest(404)] });
+
+  test("a course or lesson that does not exist says so, with the request id to quote", async ({ page }) => {
+    await signInAtNorthwind(page, "ada.learner@example.org");
+    await page.goto("/learn/courses/00000000-0000-4000-8000-000000000000");
+    await expect(page.getByRole("heading", { level: 1, name: "This course could not be opened" })).toBeVisible();
+    const alert = page.getByRole("alert");
+    await expect(alert).toContainText(/Course .*not found/i);
+    await expect(alert).toContainText(/Reference for support: [0-9a-f-]{36}/);
+    await expect(alert.getByRole("button")).toHaveCount(0);
+    await expectNoAxeViolations(page);
+
+    await page.getByRole("link", { name: "My courses" }).click();
+    await courseCard(page, ipc).getByRole("link", { name: ipc, exact: true }).click();
+    const courseId = new URL(page.url()).pathname.split("/")[3] ?? "";
+    await page.goto(`/learn/courses/${courseId}/lessons/00000000-0000-4000-8000-000000000000`);
+    await expect(page.getByRole("heading", { level: 1, name: "This lesson could not be opened" })).toBeVisible();
+    await expect(page.getByRole("alert")).toContainText(/Lesson .*not found/i);
+    await expectNoAxeViolations(page);
+    await page.getByRole("link", { name: ipc, exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1, name: ipc })).toBeFocused();
+  });
+});
+
 test.describe("at 360 px wide", () => {
   test.use({ viewport: { width: 360, height: 780 } });
 
