@@ -12,7 +12,7 @@ describe("verifyWebhookSignature", () => {
     expect(verifyWebhookSignature({ header, rawBody: body, secret, now })).toEqual({ ok: true, timestamp: t - 10 });
   });
 
-  it("signs the timestamp and the raw body: HMAC-SHA256 of "<t>.<body>" in hex", () => {
+  it("signs the timestamp and the raw body: HMAC-SHA256 of '<t>.<body>' in hex", () => {
     // Computed independently: printf '%s' '1764590400.<body>' | openssl dgst -sha256 -hmac whsec_current
     expect(signWebhookPayload(secret, 1764590400, body)).toBe(
       "a133a459f355ee9ffe2401e9aaf8485c94ff48f235f2bd462581ecc1e2175de1",
