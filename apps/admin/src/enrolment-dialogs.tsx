@@ -1,6 +1,5 @@
 /** The dialogs that change an enrolment: each says what it will do and asks why (kept in the audit trail). */
 import type { AppRouter } from "@learnops/api/root";
-import type { CourseStatus } from "@learnops/contracts/catalogue";
 import {
   changeEnrolmentStatusInput,
   createOverrideInput,
@@ -24,16 +23,13 @@ import {
   SelectField,
   useFocusFirstProblem,
 } from "./catalogue-fields.tsx";
+import type { CourseOption } from "./course-options.ts";
 import { statusWords } from "./enrolment-words.ts";
 import { DateText, ModalDialog, TextField } from "./settings-controls.tsx";
 
 type Enrolment = inferOutput<TRPCOptionsProxy<AppRouter>["enrolments"]["list"]>["enrolments"][number];
 
-export interface CourseOption {
-  id: string;
-  title: string;
-  status: CourseStatus;
-}
+export type { CourseOption };
 
 export type EnrolmentDialog =
   | { kind: "trace"; enrolment: Enrolment }

@@ -21,7 +21,8 @@ import { Popover } from "react-aria-components/Popover";
 import { AccessTraceDialog } from "./access-trace.tsx";
 import { AddressLink, goTo, hrefWith, useAddressSearch } from "./address.tsx";
 import { SelectField } from "./catalogue-fields.tsx";
-import { type CourseOption, type EnrolmentDialog, EnrolmentDialogs, GrantDialog } from "./enrolment-dialogs.tsx";
+import { useCourseOptions } from "./course-options.ts";
+import { type EnrolmentDialog, EnrolmentDialogs, GrantDialog } from "./enrolment-dialogs.tsx";
 import { actionsFor, paymentWords, sourceWords, statusTone, statusWords } from "./enrolment-words.ts";
 import { OverridesCard } from "./overrides-card.tsx";
 import { DateText, plural } from "./settings-controls.tsx";
@@ -50,19 +51,6 @@ function readFilters(params: URLSearchParams): EnrolmentFilters {
 }
 
 const filtersHref = (filters: Partial<EnrolmentFilters>) => hrefWith({ ...filters });
-
-/** The courses a person may filter by: every course for those who build them, else the published ones. */
-export function useCourseOptions(session: SessionView): { options: CourseOption[]; isPending: boolean } {
-  const trpc = useTRPC();
-  const manages = session.permissions.includes("courses.manage");
-  const all = useQuery({ ...trpc.courses.list.queryOptions({}), enabled: manages });
-  const published = useQuery({ ...trpc.courses.catalogue.queryOptions({}), enabled: !manages });
-  const data = manages ? all.data : published.data;
-  return {
-    options: (data ?? []).map((course) => ({ id: course.id, title: course.title, status: course.status })),
-    isPending: manages ? all.isPending : published.isPending,
-  };
-}
 
 export default function EnrolmentsView({ session }: { session: SessionView }) {
   const trpc = useTRPC();
