@@ -9,7 +9,13 @@ import { generateSessionToken, sessionIdFromToken } from "@learnops/auth/session
 import type { Role } from "@learnops/contracts/auth";
 import type { Database } from "@learnops/db/client";
 import { listOwnMemberships, type OwnMembership } from "@learnops/db/queries/memberships";
-import { deleteSession, findSession, insertSession, renewSession, stopActingAs } from "@learnops/db/queries/sessions";
+import {
+  deleteSession,
+  findSessionWithMembership,
+  insertSession,
+  renewSession,
+  stopActingAs,
+} from "@learnops/db/queries/sessions";
 import { findUserById } from "@learnops/db/queries/users";
 import { withUser } from "@learnops/db/tenancy";
 
@@ -43,17 +49,14 @@ function policyFor(membership: OwnMembership | null): SessionPolicy {
  */
 export async function resolveSession(db: Database, token: string, now: Date): Promise<ActiveSession | null> {
   const id = sessionIdFromToken(token);
-  const row = await findSession(db, id);
-  if (!row) return null;
+  const found = await findSessionWithMembership(db, id);
+  if (!found) return null;
+  const row = found.session;
   if (row.status !== "active") {
     await deleteSession(db, id);
     return null;
   }
-  const membership = row.active_membership_id
-    ? ((await withUser(db, row.user_id, (trx) => listOwnMemberships(trx, row.user_id))).find(
-        (candidate) => candidate.id === row.active_membership_id && candidate.status === "active",
-      ) ?? null)
-    : null;
+  const membership = found.membership?.status === "active" ? found.membership : null;
 
   const verdict = evaluateSession(
     { idleExpiresAt: row.idle_expires_at, absoluteExpiresAt: row.absolute_expires_at },

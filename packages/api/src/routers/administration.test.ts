@@ -76,7 +76,13 @@ describe("people", () => {
       "chloe.admin@example.org",
       "ivan.instructor@example.org",
       "kim.manager@example.org",
+      "leo.learner@example.org",
       "morgan.lee@example.org",
+      "nina.learner@example.org",
+      "omar.learner@example.org",
+      "priya.learner@example.org",
+      "quinn.learner@example.org",
+      "ravi.learner@example.org",
       "sam.support@example.org",
     ]);
     // Morgan's memberships elsewhere stay out of Northwind's view.

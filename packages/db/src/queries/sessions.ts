@@ -1,32 +1,57 @@
-import type { Insertable } from "kysely";
+import { type Insertable, sql } from "kysely";
 import type { Database } from "../client.ts";
 import type { Sessions } from "../schema.ts";
+import type { OwnMembership } from "./memberships.ts";
 
 export function insertSession(db: Database, session: Insertable<Sessions>) {
   return db.insertInto("sessions").values(session).execute();
 }
 
 /** A session and its person, by the SHA-256 of the token the browser presented. */
-export function findSession(db: Database, id: string) {
-  return db
-    .selectFrom("sessions")
-    .innerJoin("users", "users.id", "sessions.user_id")
-    .select([
-      "sessions.id",
-      "sessions.user_id",
-      "sessions.active_membership_id",
-      "sessions.acting_as_user_id",
-      "sessions.acting_as_reason",
-      "sessions.acting_as_expires_at",
-      "sessions.created_at",
-      "sessions.idle_expires_at",
-      "sessions.absolute_expires_at",
-      "users.email",
-      "users.display_name",
-      "users.status",
-    ])
-    .where("sessions.id", "=", id)
-    .executeTakeFirst();
+export interface FoundSession {
+  id: string;
+  user_id: string;
+  active_membership_id: string | null;
+  acting_as_user_id: string | null;
+  acting_as_reason: string | null;
+  acting_as_expires_at: Date | null;
+  created_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  email: string;
+  display_name: string;
+  status: string;
+}
+
+type Stamped<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] extends Date ? string : string | null };
+
+/**
+ * The session a token's hash names, its person, and its active membership (whatever that membership's status)
+ * with the institution's branding: one call of `session_lookup`, made on every request with a cookie.
+ */
+export async function findSessionWithMembership(
+  db: Database,
+  id: string,
+): Promise<{ session: FoundSession; membership: OwnMembership | null } | null> {
+  const { rows } = await sql<{
+    found: {
+      session: Stamped<FoundSession, "acting_as_expires_at" | "created_at" | "idle_expires_at" | "absolute_expires_at">;
+      membership: OwnMembership | null;
+    } | null;
+  }>`select session_lookup(${id}) as found`.execute(db);
+  const found = rows[0]?.found;
+  if (!found) return null;
+  const { session } = found;
+  return {
+    session: {
+      ...session,
+      acting_as_expires_at: session.acting_as_expires_at === null ? null : new Date(session.acting_as_expires_at),
+      created_at: new Date(session.created_at),
+      idle_expires_at: new Date(session.idle_expires_at),
+      absolute_expires_at: new Date(session.absolute_expires_at),
+    },
+    membership: found.membership,
+  };
 }
 
 export function renewSession(db: Database, id: string, idleExpiresAt: Date) {
