@@ -2,13 +2,14 @@
  * One course as the learner sees it: their progress, the modules in order with each lesson's kind, length and
  * whether it opens (and if not, why); for someone not enrolled, how to join: buy it, or redeem a code.
  */
+import { courseIdInput } from "@learnops/contracts/catalogue";
 import { redeemPromotionInput } from "@learnops/contracts/enrolment";
 import { describeApiError } from "@learnops/ui/api-errors";
 import { useTRPC } from "@learnops/ui/api-provider";
-import { Button, ErrorState, LoadingState, PageHeader, useDocumentTitle } from "@learnops/ui/components";
+import { Button, EmptyState, ErrorState, LoadingState, PageHeader, useDocumentTitle } from "@learnops/ui/components";
 import { FormField, useFocusOnShow } from "@learnops/ui/forms";
 import { AppLink } from "@learnops/ui/navigation";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useId, useState } from "react";
 import {
   type CourseOutline,
@@ -34,17 +35,20 @@ import {
   TickIcon,
   useFocusHeadingWhenShown,
 } from "./learning-parts.tsx";
-import { lessonHref } from "./routes.ts";
+import { catalogueHref, lessonHref, myCoursesHref } from "./routes.ts";
 
 export default function CoursePage({ courseId }: { courseId: string }) {
   const trpc = useTRPC();
-  const outline = useQuery(trpc.courses.outline.queryOptions({ courseId }));
+  // An address with something else than a course id in it (a link cut short) is not worth asking the API about.
+  const validAddress = courseIdInput.safeParse({ courseId }).success;
+  const outline = useQuery(trpc.courses.outline.queryOptions(validAddress ? { courseId } : skipToken));
   const enrolments = useQuery(trpc.enrolments.mine.queryOptions(undefined, { select: withAccess }));
   // What buying or redeeming just did: said once, where focus goes, as the form that did it is gone.
   const [outcome, setOutcome] = useState<string | null>(null);
   useDocumentTitle(outline.data ? `${outline.data.title} · LearnOps` : "Course · LearnOps");
   useFocusHeadingWhenShown(outline.isSuccess && enrolments.isSuccess);
 
+  if (!validAddress) return <NoSuchCourse />;
   if (outline.isPending || enrolments.isPending) return <LoadingState label="Loading the course…" />;
   if (outline.isError || enrolments.isError) {
     const failed = outline.isError ? outline : enrolments;
@@ -103,6 +107,19 @@ export default function CoursePage({ courseId }: { courseId: string }) {
           showProgress={holdsPlace}
         />
       ))}
+    </>
+  );
+}
+
+function NoSuchCourse() {
+  return (
+    <>
+      <LearningNavigation current={null} />
+      <PageHeader title="There is no course at this address" />
+      <EmptyState title="The link may have been cut short">
+        Find the course in <AppLink href={catalogueHref}>the course catalogue</AppLink> or under{" "}
+        <AppLink href={myCoursesHref}>My courses</AppLink>.
+      </EmptyState>
     </>
   );
 }

@@ -93,8 +93,9 @@ export type StatusTone = "positive" | "critical" | "neutral";
 export function enrolmentStatusText(enrolment: MyEnrolment): { label: string; tone: StatusTone } {
   switch (enrolment.status) {
     case "active":
-      return enrolment.access.allowed
-        ? { label: "Active", tone: "positive" }
+      if (enrolment.access.allowed) return { label: "Active", tone: "positive" };
+      return enrolment.access.denial === "cohort_not_started"
+        ? { label: "Not started yet", tone: "neutral" }
         : { label: "Not open now", tone: "neutral" };
     case "pending":
       return enrolment.paymentState === "pending"

@@ -2,10 +2,12 @@
  * One lesson: asked of the access engine each time it is opened (`access.check`), then either the way to its
  * content, which stays in the tool that hosts it and opens in a new tab, or the reason it does not open.
  */
+
+import { courseIdInput, lessonIdInput } from "@learnops/contracts/catalogue";
 import { useTRPC } from "@learnops/ui/api-provider";
 import { EmptyState, ErrorState, LoadingState, PageHeader, useDocumentTitle } from "@learnops/ui/components";
 import { AppLink } from "@learnops/ui/navigation";
-import { useQuery } from "@tanstack/react-query";
+import { skipToken, useQuery } from "@tanstack/react-query";
 import { dateText, durationText, lessonKindLabel, modulesInOrder, openContentVerb } from "./learning.ts";
 import { BackLink, LearningNavigation, LessonKindIcon, LockIcon, useFocusHeadingWhenShown } from "./learning-parts.tsx";
 import { courseHref, myCoursesHref } from "./routes.ts";
@@ -13,14 +15,30 @@ import { courseHref, myCoursesHref } from "./routes.ts";
 export default function LessonPage({ courseId, lessonId }: { courseId: string; lessonId: string }) {
   const trpc = useTRPC();
   // The decision is taken afresh on every open: access can end at any moment (a refund, a suspension).
-  const decision = useQuery({ ...trpc.access.check.queryOptions({ lessonId }), staleTime: 0, gcTime: 0 });
-  const outline = useQuery(trpc.courses.outline.queryOptions({ courseId }));
+  const validAddress = courseIdInput.safeParse({ courseId }).success && lessonIdInput.safeParse({ lessonId }).success;
+  const decision = useQuery({
+    ...trpc.access.check.queryOptions(validAddress ? { lessonId } : skipToken),
+    staleTime: 0,
+    gcTime: 0,
+  });
+  const outline = useQuery(trpc.courses.outline.queryOptions(validAddress ? { courseId } : skipToken));
   const modules = outline.data ? modulesInOrder(outline.data) : [];
   const module = modules.find((candidate) => candidate.lessons.some((lesson) => lesson.id === lessonId));
   const lesson = module?.lessons.find((candidate) => candidate.id === lessonId);
   useDocumentTitle(lesson ? `${lesson.title} · LearnOps` : "Lesson · LearnOps");
   useFocusHeadingWhenShown(decision.isSuccess && outline.isSuccess);
 
+  if (!validAddress) {
+    return (
+      <>
+        <LearningNavigation current={null} />
+        <PageHeader title="There is no lesson at this address" />
+        <EmptyState title="The link may have been cut short">
+          Find the lesson on its course's page, under <AppLink href={myCoursesHref}>My courses</AppLink>.
+        </EmptyState>
+      </>
+    );
+  }
   if (decision.isPending || outline.isPending) return <LoadingState label="Opening the lesson…" />;
   if (decision.isError || outline.isError) {
     const failed = decision.isError ? decision : outline;

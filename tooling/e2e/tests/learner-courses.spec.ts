@@ -133,7 +133,9 @@ test.describe("My courses", () => {
     await expect(page.getByRole("heading", { level: 1, name: ipc })).toBeFocused();
   });
 
-  test("Morgan sees why his courses do not open: a payment pending, a cohort not started", async ({ page }) => {
+  test("Morgan sees why his courses do not open: a payment pending, a cohort not started", async ({
+    page,
+  }, testInfo) => {
     await signInAtNorthwind(page, "morgan.lee@example.org");
 
     const infection = courseCard(page, ipc);
@@ -143,9 +145,11 @@ test.describe("My courses", () => {
 
     const medication = courseCard(page, "Medication Safety");
     await expect(medication).toContainText("Winter cohort");
+    await expect(medication.getByText("Not started yet")).toBeVisible();
     await expect(medication.locator(".access-reason")).toHaveText(/^Winter cohort starts on \d{4}-\d{2}-\d{2}$/);
     await expect(medication.getByRole("link", { name: /^(Start|Continue)/ })).toHaveCount(0);
     await expectNoAxeViolations(page);
+    await screenshot(page, testInfo, "my-courses-not-open");
 
     // The course page says it once at the top; its lessons are locked, and nothing offers to sell it again.
     await infection.getByRole("link", { name: ipc, exact: true }).click();
@@ -299,7 +303,12 @@ test.describe("addresses that name nothing", () => {
     await expect(alert.getByRole("button")).toHaveCount(0);
     await expectNoAxeViolations(page);
 
-    await page.getByRole("link", { name: "My courses" }).click();
+    // An address cut short is not even sent to the API.
+    await page.goto("/learn/courses/infection-cont");
+    await expect(page.getByRole("heading", { level: 1, name: "There is no course at this address" })).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    await page.getByRole("link", { name: "My courses" }).first().click();
     await courseCard(page, ipc).getByRole("link", { name: ipc, exact: true }).click();
     const courseId = new URL(page.url()).pathname.split("/")[3] ?? "";
     await page.goto(`/learn/courses/${courseId}/lessons/00000000-0000-4000-8000-000000000000`);
