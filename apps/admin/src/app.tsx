@@ -7,11 +7,13 @@ import { ApiKeysPage } from "./api-keys-page.tsx";
 import { AuditPage } from "./audit-page.tsx";
 import { BrandingPage } from "./branding-page.tsx";
 import { ClientGroupsPage } from "./client-groups-page.tsx";
+import { ContractsPage } from "./contracts-page.tsx";
 import { CoursesPage } from "./courses-page.tsx";
 import { EnrolmentsPage } from "./enrolments-page.tsx";
 import { InstitutionsCard } from "./institutions-card.tsx";
 import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
+import { PromotionsPage } from "./promotions-page.tsx";
 import { type Page, type Section, sectionFor, sectionHref, sectionsFor } from "./routes.ts";
 import { WorkerCheckCard } from "./worker-check-card.tsx";
 
@@ -58,6 +60,10 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <CoursesPage session={session} />;
     case "enrolments":
       return <EnrolmentsPage session={session} />;
+    case "promotions":
+      return <PromotionsPage session={session} />;
+    case "contracts":
+      return <ContractsPage session={session} />;
     case "client-groups":
       return <ClientGroupsPage session={session} />;
     case "branding":

@@ -12,6 +12,8 @@ export const sections = [
   { page: "people", path: "people", label: "People", permission: "users.read" },
   { page: "courses", path: "courses", label: "Courses", permission: "courses.manage" },
   { page: "enrolments", path: "enrolments", label: "Enrolments", permission: "enrolments.read" },
+  { page: "promotions", path: "promotions", label: "Promotions", permission: "promotions.manage" },
+  { page: "contracts", path: "contracts", label: "Contracts", permission: "contracts.manage" },
   { page: "client-groups", path: "client-groups", label: "Client groups", permission: "client_groups.read" },
   { page: "branding", path: "branding", label: "Branding", permission: "institution.update_branding" },
   { page: "api-keys", path: "api-keys", label: "API keys", permission: "api_keys.manage" },

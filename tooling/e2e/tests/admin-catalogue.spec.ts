@@ -53,7 +53,9 @@ test.describe("admin console: courses", () => {
     await page.keyboard.type("Falls Prevention");
     await page.keyboard.press("Enter");
     await expect(dialog.getByLabel("Code")).toBeFocused();
-    await expect(dialog.getByLabel("Code")).toHaveAccessibleDescription(/Error: Use lowercase letters, digits and single hyphens/);
+    await expect(dialog.getByLabel("Code")).toHaveAccessibleDescription(
+      /Error: Use lowercase letters, digits and single hyphens/,
+    );
     await expectNoAxeViolations(page);
     await page.keyboard.press("ControlOrMeta+a");
     await page.keyboard.type(code);
@@ -137,7 +139,9 @@ test.describe("admin console: courses", () => {
     const row = page.getByRole("table", { name: "1 course, by title" }).getByRole("row").nth(1);
     await expect(row).toContainText(title);
     await expect(row).toContainText("Published");
-    await expect(page.getByRole("navigation", { name: "Courses by status" }).getByRole("link", { name: /^Published/ })).toContainText("1");
+    await expect(
+      page.getByRole("navigation", { name: "Courses by status" }).getByRole("link", { name: /^Published/ }),
+    ).toContainText("1");
   });
 
   test("Chloé adds a cohort to a course, with places and a deadline", async ({ page }) => {
@@ -162,7 +166,9 @@ test.describe("admin console: courses", () => {
     await expectNoAxeViolations(page);
     await dialog.getByRole("button", { name: "Add cohort" }).click();
     await expect(dialog).toHaveCount(0);
-    await expect(page.getByRole("status").filter({ hasText: "Added the cohort" })).toHaveText(`Added the cohort “${name}”.`);
+    await expect(page.getByRole("status").filter({ hasText: "Added the cohort" })).toHaveText(
+      `Added the cohort “${name}”.`,
+    );
     const spring = cohorts.getByRole("row").filter({ hasText: name });
     await expect(spring).toContainText("0 of 12");
 
@@ -207,6 +213,84 @@ test.describe("admin console: courses", () => {
     await expect(page.getByRole("dialog", { name: "Add a lesson to “Foundations”" })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
+  });
+});
+
+test.describe("admin console: promotions and contracts", () => {
+  test("Chloé creates a promotion code for a course, then ends it", async ({ page }) => {
+    const code = `FALLS-${unique().toUpperCase()}`;
+    await page.goto("/admin/promotions");
+    await signIn(page, "chloe.admin@example.org");
+    await expect(page).toHaveTitle("Promotions · LearnOps Admin");
+    const table = page.getByRole("table", { name: /promotions?, latest ending first/ });
+    await expect(table.getByRole("row").filter({ hasText: "WINTER-2026" })).toContainText("Active");
+    await expect(table.getByRole("meter", { name: "Uses of WINTER-2026" })).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    await page.getByRole("button", { name: "New promotion" }).click();
+    const dialog = page.getByRole("dialog", { name: "New promotion" });
+    await dialog.getByLabel("Code").fill(code.toLowerCase());
+    await dialog.getByLabel("Uses (optional)").fill("25");
+    // No course yet: refused at the courses.
+    await dialog.getByRole("button", { name: "Create promotion" }).click();
+    await expect(dialog.getByText("A promotion opens at least one course")).toBeVisible();
+    await dialog.getByRole("checkbox", { name: "Dementia Care Essentials" }).check();
+    await expectNoAxeViolations(page);
+    await dialog.getByRole("button", { name: "Create promotion" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByRole("status").filter({ hasText: "Created the promotion" })).toHaveText(
+      `Created the promotion ${code}.`,
+    );
+    const row = table.getByRole("row").filter({ hasText: code });
+    await expect(row).toContainText("Dementia Care Essentials");
+    await expect(row).toContainText("0 of 25");
+    await expect(row).toContainText("Active");
+
+    await row.getByRole("button", { name: `End now ${code}` }).click();
+    const confirm = page.getByRole("alertdialog", { name: `End ${code} now?` });
+    await expect(confirm.getByRole("button", { name: "Keep it" })).toBeFocused();
+    await confirm.getByRole("button", { name: "End promotion" }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(row).toContainText("Ended");
+    await expectNoAxeViolations(page);
+  });
+
+  test("Chloé creates a contract for a client group and enrols its people under the demo contract", async ({
+    page,
+  }) => {
+    const name = `Contoso pilot ${unique()}`;
+    await page.goto("/admin/contracts");
+    await signIn(page, "chloe.admin@example.org");
+    await expect(page).toHaveTitle("Contracts · LearnOps Admin");
+    const table = page.getByRole("table", { name: /contracts?, latest ending first/ });
+    const demo = table.getByRole("row").filter({ hasText: "Contoso Clinics 2026–27" });
+    await expect(demo).toContainText("Current");
+    await expect(demo).toContainText("Dementia Care Essentials");
+    await expectNoAxeViolations(page);
+
+    await page.getByRole("button", { name: "New contract" }).click();
+    const dialog = page.getByRole("dialog", { name: "New contract" });
+    await dialog.getByLabel("Name").fill(name);
+    await dialog.getByLabel("Client group").selectOption({ label: "Contoso Clinics" });
+    await dialog.getByRole("checkbox", { name: "Medication Safety" }).check();
+    await expectNoAxeViolations(page);
+    await dialog.getByRole("button", { name: "Create contract" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(table.getByRole("row").filter({ hasText: name })).toContainText("Current");
+
+    // Ada, Contoso's learner, has Infection Prevention already: she is reported, not enrolled twice.
+    await demo.getByRole("button", { name: "Enrol people under Contoso Clinics 2026–27" }).click();
+    const enrol = page.getByRole("dialog", { name: "Enrol people of Contoso Clinics" });
+    await enrol.getByLabel("Course").selectOption({ label: "Infection Prevention and Control" });
+    await enrol.getByRole("checkbox", { name: /Ada Okafor/ }).check();
+    await expectNoAxeViolations(page);
+    await enrol.getByRole("button", { name: "Enrol 1 person" }).click();
+    const results = page.getByRole("dialog", { name: "Enrolled under “Contoso Clinics 2026–27”" });
+    await expect(results.getByRole("listitem")).toHaveText(["Already enrolled Ada Okafor"]);
+    await results.getByRole("button", { name: "Done" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "enrolled under" })).toHaveText(
+      "0 people enrolled under “Contoso Clinics 2026–27”.",
+    );
   });
 });
 
