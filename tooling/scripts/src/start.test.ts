@@ -85,6 +85,11 @@ describe("the main job", () => {
       result: { data: unknown[] };
     };
     expect(directory.result.data).toHaveLength(3);
+    // The API got the local demo payment secret: the webhook is configured (401 unsigned, not 503).
+    expect((await fetch(`http://127.0.0.1:${port}/webhooks/payments`, { method: "POST", body: "{}" })).status).toBe(
+      401,
+    );
+    expect(job.output()).toContain("signed with the local demo secret whsec_local_demo_not_secret");
 
     job.child.kill("SIGTERM");
     expect(await job.exited).toBe(0);

@@ -200,7 +200,7 @@ function workerOutput(line: string): string | null {
 const watch = flags.watch ? ["--watch"] : [];
 // A fixed, public secret so the local payment webhook can be tried (docs/api.md); never one for production.
 const localPaymentWebhookSecret = "whsec_local_demo_not_secret";
-const paymentWebhookSecret = process.env.PAYMENT_WEBHOOK_SECRET ?? localPaymentWebhookSecret;
+const paymentWebhookSecret = process.env.PAYMENT_WEBHOOK_SECRET || localPaymentWebhookSecret;
 const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
   // Local and plain HTTP: a Secure cookie would not be sent back over http://localhost by every browser.
   env: {
