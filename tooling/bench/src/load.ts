@@ -1,6 +1,7 @@
 // The load generator: autocannon, in the harness's process (never the server's), against 127.0.0.1 only.
 import type { IncomingHttpHeaders } from "node:http";
 import autocannon from "autocannon";
+import type { CpuSample } from "./cpu.ts";
 
 export interface LoadSettings {
   /** Seconds of load whose results are thrown away: JIT, pools and caches warm up. */
@@ -42,10 +43,20 @@ export interface SeriesMetrics {
   non2xx: number;
   connections: number;
   duration_s: number;
+  /**
+   * CPU time per measured request, in ms: the API process, PostgreSQL (all its processes), the load
+   * generator. It holds far better than rps on a busy machine. Absent where /proc is not available.
+   */
+  cpu_ms_per_request?: { api: number; postgres: number; load_generator: number };
 }
 
 /** Warms up, then measures one series; throws if any request errored, timed out or was not a 2xx. */
-export async function measureSeries(baseUrl: string, spec: SeriesSpec, settings: LoadSettings): Promise<SeriesMetrics> {
+export async function measureSeries(
+  baseUrl: string,
+  spec: SeriesSpec,
+  settings: LoadSettings,
+  sampleCpu: () => CpuSample | null = () => null,
+): Promise<SeriesMetrics> {
   const url = new URL(spec.path, baseUrl);
   if (url.hostname !== "127.0.0.1") throw new Error(`Benchmarks load 127.0.0.1 only, not ${url.hostname}`);
   const connections = spec.connections ?? settings.connections;
@@ -53,8 +64,12 @@ export async function measureSeries(baseUrl: string, spec: SeriesSpec, settings:
     const warmup = await runAutocannon(url, spec, connections, settings.warmupSeconds);
     assertClean(spec.name, "warm-up", warmup);
   }
+  const cpuBefore = sampleCpu();
   const result = await runAutocannon(url, spec, connections, settings.durationSeconds);
+  const cpuAfter = sampleCpu();
   assertClean(spec.name, "measurement", result);
+  const perRequest = (before: number, after: number) =>
+    Number(((after - before) / Math.max(1, result.requests.total)).toFixed(3));
   return {
     rps: Math.round(result.requests.total / result.duration),
     p50_ms: result.latency.p50,
@@ -67,6 +82,15 @@ export async function measureSeries(baseUrl: string, spec: SeriesSpec, settings:
     non2xx: result.non2xx,
     connections,
     duration_s: Number(result.duration.toFixed(2)),
+    ...(cpuBefore && cpuAfter
+      ? {
+          cpu_ms_per_request: {
+            api: perRequest(cpuBefore.apiMs, cpuAfter.apiMs),
+            postgres: perRequest(cpuBefore.postgresMs, cpuAfter.postgresMs),
+            load_generator: perRequest(cpuBefore.loadGeneratorMs, cpuAfter.loadGeneratorMs),
+          },
+        }
+      : {}),
   };
 }
 

@@ -32,11 +32,16 @@ export function formatResults(results: BenchResults): string {
     m.requests.toLocaleString("en-GB"),
     String(m.errors + m.non2xx),
     String(m.connections),
+    m.cpu_ms_per_request ? m.cpu_ms_per_request.api.toFixed(3) : "–",
+    m.cpu_ms_per_request ? m.cpu_ms_per_request.postgres.toFixed(3) : "–",
   ]);
   const lines = [
     `${results.name} — ${results.date}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.machine.postgres.split(" on ")[0]}`,
     "",
-    ...table(["series", "rps", "p50 ms", "p99 ms", "requests", "failed", "conns"], rows),
+    ...table(
+      ["series", "rps", "p50 ms", "p99 ms", "requests", "failed", "conns", "API cpu ms/req", "PG cpu ms/req"],
+      rows,
+    ),
   ];
   if (results.ratios && Object.keys(results.ratios).length) {
     lines.push("", ...Object.entries(results.ratios).map(([name, value]) => `${name}: ${value.toFixed(3)}`));

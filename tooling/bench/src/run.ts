@@ -5,6 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchContext, Benchmark, BenchOutcome } from "./benchmark.ts";
 import { benchmarks } from "./benchmarks.ts";
+import { sampleCpu } from "./cpu.ts";
 import { defaultLoadSettings, type LoadSettings, measureSeries, type SeriesMetrics } from "./load.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
@@ -77,7 +78,7 @@ try {
           `${settings.durationSeconds} s, ${spec.connections ?? settings.connections} connections\n`,
       );
       if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
-      const metrics = await measureSeries(running.baseUrl, spec, settings);
+      const metrics = await measureSeries(running.baseUrl, spec, settings, () => sampleCpu(running.pids));
       await waitUntilIdle(running.baseUrl);
       if (countStatements) statementsPerRequest[spec.name] = await statementsOf(running.baseUrl);
       byRound.set(spec.name, [...(byRound.get(spec.name) ?? []), metrics]);
@@ -249,5 +250,14 @@ function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?
     connections: first.connections,
     duration_s: Number(sum((m) => m.duration_s).toFixed(2)),
     rps_by_round: rounds.map((m) => m.rps),
+    ...(rounds.every((m) => m.cpu_ms_per_request)
+      ? {
+          cpu_ms_per_request: {
+            api: median((m) => m.cpu_ms_per_request?.api ?? 0),
+            postgres: median((m) => m.cpu_ms_per_request?.postgres ?? 0),
+            load_generator: median((m) => m.cpu_ms_per_request?.load_generator ?? 0),
+          },
+        }
+      : {}),
   };
 }

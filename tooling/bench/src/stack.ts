@@ -40,6 +40,8 @@ export interface Stack {
   appUrl: string;
   /** `http://127.0.0.1:<port>` of the API's child process. */
   baseUrl: string;
+  /** Process ids of the API and of PostgreSQL's postmaster, for CPU accounting. */
+  pids: { api: number | null; postmaster: number | null };
   /** `select version()` of the server the run used. */
   postgresVersion: string;
   /** Ends everything the stack started, in order (API, pools, PostgreSQL, the temporary folder); idempotent. */
@@ -87,7 +89,8 @@ export async function startStack(options: ServerProcessOptions = {}): Promise<St
 
     const server = await startServerProcess(appUrl, options);
     cleanups.push(() => stopChild(server.child));
-    return { ownerDb, appDb, appUrl, baseUrl: `http://127.0.0.1:${server.port}`, postgresVersion, stop };
+    const pids = { api: server.child.pid ?? null, postmaster: postgres.pid };
+    return { ownerDb, appDb, appUrl, pids, baseUrl: `http://127.0.0.1:${server.port}`, postgresVersion, stop };
   } catch (error) {
     await stop();
     if (postgresLog.length) process.stderr.write(`Last PostgreSQL log lines:\n${postgresLog.join("")}\n`);
