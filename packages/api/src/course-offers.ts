@@ -26,11 +26,29 @@ export async function openCourse(db: Database, courseId: string) {
   return course;
 }
 
-/** The cohort, checked to be an offering of the course, open for enrolment now and with a place left. */
-export async function cohortWithRoom(db: Database, cohortId: string, courseId: string, now: Date) {
+/**
+ * The cohort, checked to be an offering of the course, open for enrolment now, with a place left, and, when
+ * it is reserved for one client group, that this enrolment is for that group.
+ */
+export async function cohortWithRoom(
+  db: Database,
+  cohortId: string,
+  courseId: string,
+  now: Date,
+  forClientGroupId: string | null,
+) {
   const cohort = await db
     .selectFrom("cohorts")
-    .select(["id", "name", "course_id", "capacity", "enrolment_opens_at", "enrolment_closes_at", "ends_at"])
+    .select([
+      "id",
+      "name",
+      "course_id",
+      "capacity",
+      "client_group_id",
+      "enrolment_opens_at",
+      "enrolment_closes_at",
+      "ends_at",
+    ])
     .where("id", "=", cohortId)
     // Counting under a lock on the cohort row: two enrolments for the last place cannot both see room.
     .forUpdate()
@@ -47,6 +65,12 @@ export async function cohortWithRoom(db: Database, cohortId: string, courseId: s
   }
   if ((cohort.enrolment_closes_at && cohort.enrolment_closes_at <= now) || cohort.ends_at <= now) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `cohortId: enrolment in ${cohort.name} has closed` });
+  }
+  if (cohort.client_group_id && cohort.client_group_id !== forClientGroupId) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `cohortId: ${cohort.name} is reserved for another client group`,
+    });
   }
   const { count } = await db
     .selectFrom("enrolments")

@@ -50,6 +50,7 @@ beforeAll(async () => {
   ).id;
   for (const [email, status] of [
     ["tess.nurse@example.org", "active"],
+    ["uma.nurse@example.org", "active"],
     ["sid.nurse@example.org", "suspended"],
   ] as const) {
     const user = await db
@@ -187,6 +188,59 @@ describe("contracts", () => {
     });
     expect(again).toMatchObject({ created: 0, alreadyEnrolled: 1, refused: 0 });
     expect(await contosoAccess("tess.nurse@example.org", "infection-control")).toMatchObject({ allowed: true });
+  });
+
+  it("enrols into a cohort while it has places, and never into one reserved for another client group", async () => {
+    const chloe = await as("chloe.admin@example.org");
+    const dementia = await db
+      .selectFrom("courses")
+      .select(["id", "institution_id"])
+      .where("code", "=", "dementia-care")
+      .executeTakeFirstOrThrow();
+    const fabrikam = await db
+      .insertInto("client_groups")
+      .values({ institution_id: dementia.institution_id, name: "Fabrikam Care" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const cohort = (name: string, clientGroupId: string, capacity: number) =>
+      db
+        .insertInto("cohorts")
+        .values({
+          institution_id: dementia.institution_id,
+          course_id: dementia.id,
+          name,
+          starts_at: new Date(Date.now() + 7 * 86_400_000),
+          ends_at: new Date(Date.now() + 90 * 86_400_000),
+          capacity,
+          client_group_id: clientGroupId,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    const contosoCohort = await cohort("Contoso spring group", await clientGroupId("Contoso Clinics"), 1);
+    const fabrikamCohort = await cohort("Fabrikam spring group", fabrikam.id, 30);
+    const [tess, uma] = await Promise.all([userId("tess.nurse@example.org"), userId("uma.nurse@example.org")]);
+
+    await expect(
+      (await chloe()).contracts.enrolClientGroup({
+        contractId: await contractId(contoso),
+        courseId: dementia.id,
+        cohortId: fabrikamCohort.id,
+        userIds: [tess],
+      }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "cohortId: Fabrikam spring group is reserved for another client group",
+    });
+    const result = await (await chloe()).contracts.enrolClientGroup({
+      contractId: await contractId(contoso),
+      courseId: dementia.id,
+      cohortId: contosoCohort.id,
+      userIds: [tess, uma],
+    });
+    expect(result.results).toEqual([
+      { userId: tess, outcome: "created", enrolmentId: expect.any(String) },
+      { userId: uma, outcome: "refused", reason: "Contoso spring group is full (1 places)" },
+    ]);
   });
 
   it("refuses a course the contract does not cover, an ended contract, and a terminated one", async () => {

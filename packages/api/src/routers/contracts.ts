@@ -207,7 +207,7 @@ export const contractsRouter = router({
           message: `courseId: ${contract.name} does not cover ${course.title}`,
         });
       }
-      if (input.cohortId) await cohortWithRoom(ctx.db, input.cohortId, course.id, now);
+      if (input.cohortId) await cohortWithRoom(ctx.db, input.cohortId, course.id, now, contract.client_group_id);
 
       const userIds = [...new Set(input.userIds)];
       const members = await ctx.db
@@ -242,7 +242,7 @@ export const contractsRouter = router({
         if (input.cohortId) {
           // Each place is counted again, under the lock on the cohort taken above.
           try {
-            await cohortWithRoom(ctx.db, input.cohortId, course.id, now);
+            await cohortWithRoom(ctx.db, input.cohortId, course.id, now, contract.client_group_id);
           } catch (error) {
             if (!(error instanceof TRPCError) || error.code !== "CONFLICT") throw error;
             results.push({ userId, outcome: "refused", reason: error.message });

@@ -22,7 +22,9 @@ export const paymentsRouter = router({
     }
     const live = await findLiveEnrolment(ctx.db, userId, course.id);
     if (live) throw alreadyEnrolled(course, live);
-    if (input.cohortId) await cohortWithRoom(ctx.db, input.cohortId, course.id, now);
+    if (input.cohortId) {
+      await cohortWithRoom(ctx.db, input.cohortId, course.id, now, ctx.membership.client_group_id);
+    }
 
     const result = await insertEnrolment(
       ctx.db,
