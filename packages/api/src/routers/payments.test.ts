@@ -98,6 +98,57 @@ describe("payments.checkout", () => {
     });
   });
 
+  it("checks a chosen cohort: of the course, open for enrolment, not reserved for another client group", async () => {
+    const course = await db
+      .selectFrom("courses")
+      .select(["id", "institution_id"])
+      .where("code", "=", "infection-control")
+      .executeTakeFirstOrThrow();
+    const group = await db
+      .insertInto("client_groups")
+      .values({ institution_id: course.institution_id, name: "Fabrikam Care" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const cohort = (name: string, fields: { client_group_id?: string; enrolment_closes_at?: Date }) =>
+      db
+        .insertInto("cohorts")
+        .values({
+          institution_id: course.institution_id,
+          course_id: course.id,
+          name,
+          starts_at: new Date(Date.now() + 7 * 86_400_000),
+          ends_at: new Date(Date.now() + 90 * 86_400_000),
+          ...fields,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    const reserved = await cohort("Fabrikam evening group", { client_group_id: group.id });
+    const closed = await cohort("Closed group", { enrolment_closes_at: new Date(Date.now() - 86_400_000) });
+    const open = await cohort("Open group", {});
+    const medicationCohort = await db
+      .selectFrom("cohorts")
+      .select("id")
+      .where("name", "=", "Winter cohort")
+      .executeTakeFirstOrThrow();
+
+    const priya = await as("priya.learner@example.org");
+    const checkout = async (cohortId: string) => (await priya()).payments.checkout({ courseId: course.id, cohortId });
+    await expect(checkout(reserved.id)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "cohortId: Fabrikam evening group is reserved for another client group",
+    });
+    await expect(checkout(closed.id)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "cohortId: enrolment in Closed group has closed",
+    });
+    await expect(checkout(medicationCohort.id)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "cohortId: this cohort is not an offering of the course",
+    });
+    const bought = await checkout(open.id);
+    expect(await enrolment(bought.enrolmentId)).toMatchObject({ cohort_id: open.id, status: "pending" });
+  });
+
   it("lets exactly one of two simultaneous checkouts of the same course through", async () => {
     const quinn = await as("quinn.learner@example.org");
     const infectionControl = await courseId("infection-control");
