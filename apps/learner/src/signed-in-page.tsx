@@ -1,10 +1,11 @@
 import type { SessionView } from "@learnops/contracts/me";
 import { LoadingState } from "@learnops/ui/components";
+import { Redirect } from "@learnops/ui/navigation";
 import { AccountBar, ActingAsBanner, ChangePasswordPage, SessionsPage } from "@learnops/ui/session";
-import { lazy, Suspense } from "react";
+import { lazy, type ReactNode, Suspense, useState } from "react";
 import { LearnerShell } from "./learner-shell.tsx";
 import { MyCoursesPage } from "./my-courses-page.tsx";
-import { passwordHref, sessionsHref } from "./routes.ts";
+import { myCoursesHref, passwordHref, sessionsHref } from "./routes.ts";
 
 // The catalogue, a course and a lesson: each its own chunk, fetched when it is first opened. "My courses" is
 // the page a learner lands on, so it comes with the app.
@@ -42,25 +43,38 @@ function Page({ session, route }: { session: SessionView; route: SignedInRoute }
     case "home":
       return <MyCoursesPage institutionName={session.activeMembership?.institution.displayName ?? null} />;
   }
-  // A page of one membership is not another's, nor one course's another's: the key starts each afresh. It keys
-  // the Suspense boundary too, so that a page still loading never keeps the one left (hidden, but with its
-  // heading) on the page, where the focus that follows navigation would look for the new heading.
-  const membership = session.activeMembership?.id ?? "none";
+  // The key starts each page afresh, and keys the Suspense boundary too, so that a page still loading never
+  // keeps the one left (hidden, but with its heading) on the page, where the focus that follows navigation
+  // would look for the new heading.
   const key =
     route.page === "catalogue"
-      ? `${membership}/catalogue`
+      ? "catalogue"
       : route.page === "course"
-        ? `${membership}/${route.courseId}`
-        : `${membership}/${route.courseId}/${route.lessonId}`;
+        ? route.courseId
+        : `${route.courseId}/${route.lessonId}`;
   return (
     <Suspense key={key} fallback={<LoadingState label="Loading…" />}>
       {route.page === "catalogue" ? (
         <CataloguePage />
-      ) : route.page === "course" ? (
-        <CoursePage courseId={route.courseId} />
       ) : (
-        <LessonPage courseId={route.courseId} lessonId={route.lessonId} />
+        <InOneInstitution membershipId={session.activeMembership?.id ?? null}>
+          {route.page === "course" ? (
+            <CoursePage courseId={route.courseId} />
+          ) : (
+            <LessonPage courseId={route.courseId} lessonId={route.lessonId} />
+          )}
+        </InOneInstitution>
       )}
     </Suspense>
   );
+}
+
+/**
+ * A course belongs to one institution: when the learner switches to another membership on its page, they go
+ * to their courses there instead of being told the course was not found.
+ */
+function InOneInstitution({ membershipId, children }: { membershipId: string | null; children: ReactNode }) {
+  const [openedIn] = useState(membershipId);
+  if (membershipId !== openedIn) return <Redirect to={myCoursesHref} />;
+  return children;
 }

@@ -161,6 +161,24 @@ test.describe("My courses", () => {
     await expectNoAxeViolations(page);
   });
 
+  test("switching to another institution on a course page leads to My courses there", async ({ page }) => {
+    // Switching changes this session only: other tests' sign-ins as Morgan choose their own membership.
+    await signInAtNorthwind(page, "morgan.lee@example.org");
+    await courseCard(page, ipc).getByRole("link", { name: ipc, exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1, name: ipc })).toBeVisible();
+
+    await page
+      .getByRole("banner")
+      .getByRole("button", { name: /Acting as/ })
+      .click();
+    await page.getByRole("option", { name: /Lakeside Community College/ }).click();
+    await expect(page).toHaveURL(/\/learn\/$/);
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeVisible();
+    await expect(page.getByText("Your courses with Lakeside Community College")).toBeVisible();
+    await expect(page.getByText("You are not enrolled in any course yet")).toBeVisible();
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
+
   test("someone with no course is pointed to the catalogue", async ({ page }) => {
     const person = await addPerson({
       email: uniqueAddress("new-learner"),
