@@ -6,7 +6,12 @@ import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { checkWords } from "./enrolment-words.ts";
 import { DateText, ModalDialog } from "./settings-controls.tsx";
 
-type Enrolment = inferOutput<TRPCOptionsProxy<AppRouter>["enrolments"]["list"]>["enrolments"][number];
+/** Whose access to which course: an enrolment's learner and course, or a search result's. */
+export interface AccessQuestion {
+  userId: string;
+  learner: { displayName: string };
+  course: { id: string; title: string };
+}
 type Inspection = inferOutput<TRPCOptionsProxy<AppRouter>["access"]["inspect"]>;
 type Step = Inspection["decision"]["trace"][number];
 
@@ -58,7 +63,7 @@ export function AccessTrace({ inspection }: { inspection: Inspection }) {
   );
 }
 
-export function AccessTraceDialog({ enrolment, onClose }: { enrolment: Enrolment; onClose: () => void }) {
+export function AccessTraceDialog({ enrolment, onClose }: { enrolment: AccessQuestion; onClose: () => void }) {
   const trpc = useTRPC();
   const inspection = useQuery(
     trpc.access.inspect.queryOptions({ userId: enrolment.userId, courseId: enrolment.course.id }, { staleTime: 0 }),

@@ -11,6 +11,7 @@ import { ContractsPage } from "./contracts-page.tsx";
 import { CoursesPage } from "./courses-page.tsx";
 import { EnrolmentsPage } from "./enrolments-page.tsx";
 import { InstitutionsCard } from "./institutions-card.tsx";
+import { LearnerSearchPage } from "./learner-search-page.tsx";
 import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
 import { PromotionsPage } from "./promotions-page.tsx";
@@ -60,6 +61,8 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <CoursesPage session={session} />;
     case "enrolments":
       return <EnrolmentsPage session={session} />;
+    case "learners":
+      return <LearnerSearchPage session={session} />;
     case "promotions":
       return <PromotionsPage session={session} />;
     case "contracts":

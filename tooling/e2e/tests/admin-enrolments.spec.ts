@@ -184,6 +184,47 @@ test.describe("admin console: enrolments", () => {
     await page.screenshot({ path: "/tmp/admin-trace.png" });
   });
 
+  test("a support agent finds Morgan by name and reads the trace of each enrolment", async ({ page }) => {
+    const support = await addPerson({
+      email: uniqueAddress("support"),
+      displayName: "Sidney Support",
+      institutionSlug: "northwind-health",
+      role: "support_agent",
+    });
+    await page.goto("/admin/learners");
+    await signIn(page, support.email);
+    await expect(page).toHaveTitle("Find a learner · LearnOps Admin");
+    await expect(page.getByText("Search for a learner to help")).toBeVisible();
+    await expectNoAxeViolations(page);
+    // One letter is too little: refused at the field.
+    await page.getByLabel("Email address or name").fill("m");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page.getByLabel("Email address or name")).toHaveAccessibleDescription(
+      "Error: Type at least 2 characters of a name",
+    );
+    await page.getByLabel("Email address or name").fill("Morgan");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page).toHaveURL(/q=Morgan/);
+    const morgan = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Morgan Lee" }) });
+    const enrolments = morgan.getByRole("list", { name: "Morgan Lee’s enrolments" });
+    await expect(
+      enrolments.getByRole("listitem").filter({ hasText: "Infection Prevention and Control" }),
+    ).toContainText("Pending");
+    await expect(enrolments.getByRole("listitem").filter({ hasText: "Medication Safety" })).toContainText("Active");
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: "/tmp/admin-learners.png", fullPage: true });
+    await morgan.getByRole("button", { name: "Access trace for Infection Prevention and Control" }).click();
+    const trace = page.getByRole("dialog", {
+      name: "Why Morgan Lee can or cannot open Infection Prevention and Control",
+    });
+    await expect(trace.getByText(/^Payment pending since \d{4}-\d{2}-\d{2}$/).first()).toBeVisible();
+    await trace.getByRole("button", { name: "Close" }).click();
+    await morgan.getByRole("button", { name: "Access trace for Medication Safety" }).click();
+    const allowed = page.getByRole("dialog", { name: "Why Morgan Lee can or cannot open Medication Safety" });
+    await expect(allowed.getByRole("listitem").filter({ hasText: "Cohort dates" })).toBeVisible();
+    await expectNoAxeViolations(page);
+  });
+
   test("a client manager sees only their client group’s enrolments, and cannot change them", async ({ page }) => {
     const manager = await addContosoManager();
     await page.goto("/admin/enrolments");
