@@ -33,6 +33,7 @@ interface Foreign {
   overrideId: string;
   deadlineId: string;
   importId: string;
+  programId: string;
   // Corporate contracts and promotions
   contractId: string;
   promotionId: string;
@@ -273,6 +274,14 @@ const declarations: Record<string, Declaration> = {
   "people.resendInvitation": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
   "people.suspendAccount": { kind: "record", role: "platform_admin", input: (f) => ({ userId: f.userId }) },
   "people.unlock": { kind: "record", role: "course_admin", input: (f) => ({ userId: f.userId }) },
+  "programs.catalogue": { kind: "list", role: "course_admin" },
+  "programs.create": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ code: "taken-over", title: "X", courseIds: [f.courseId] }),
+  },
+  "programs.list": { kind: "list", role: "course_admin" },
+  "programs.update": { kind: "record", role: "course_admin", input: (f) => ({ programId: f.programId, title: "X" }) },
   "promotions.create": {
     kind: "record",
     role: "course_admin",
@@ -371,6 +380,7 @@ beforeAll(async () => {
         .executeTakeFirstOrThrow()
     ).id;
     foreign.overrideId = (await trx.selectFrom("access_overrides").select("id").executeTakeFirstOrThrow()).id;
+    foreign.programId = (await trx.selectFrom("programs").select("id").executeTakeFirstOrThrow()).id;
     foreign.importId = (
       await trx
         .insertInto("enrolment_imports")

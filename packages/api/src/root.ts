@@ -16,6 +16,7 @@ import { membershipsRouter } from "./routers/memberships.ts";
 import { operationsRouter } from "./routers/operations.ts";
 import { paymentsRouter } from "./routers/payments.ts";
 import { peopleRouter } from "./routers/people.ts";
+import { programsRouter } from "./routers/programs.ts";
 import { promotionsRouter } from "./routers/promotions.ts";
 import { supportRouter } from "./routers/support.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -39,6 +40,7 @@ export const appRouter = router({
   operations: operationsRouter,
   payments: paymentsRouter,
   people: peopleRouter,
+  programs: programsRouter,
   promotions: promotionsRouter,
   support: supportRouter,
 });
