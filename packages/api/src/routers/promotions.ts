@@ -209,10 +209,24 @@ export const promotionsRouter = router({
       .updateTable("promotions")
       .set((eb) => ({ uses: eb("uses", "+", 1) }))
       .where("id", "=", promotion.id)
+      // Still running: staff may have ended it since it was read above.
+      .where("valid_until", ">", now)
       .where((eb) => eb.or([eb("max_uses", "is", null), eb("uses", "<", eb.ref("max_uses"))]))
       .returning("uses")
       .executeTakeFirst();
     if (!taken) {
+      const ended = await ctx.db
+        .selectFrom("promotions")
+        .select("valid_until")
+        .where("id", "=", promotion.id)
+        .where("valid_until", "<=", now)
+        .executeTakeFirst();
+      if (ended) {
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `code: ${promotion.code} ended on ${day(ended.valid_until)}`,
+        });
+      }
       throw new TRPCError({
         code: "CONFLICT",
         message: `${promotion.code} has been used up (all ${promotion.max_uses} uses are taken)`,
