@@ -369,6 +369,41 @@ test.describe("at 360 px wide", () => {
   });
 });
 
+test.describe("joining at 360 px wide, by keyboard", () => {
+  test.use({ viewport: { width: 360, height: 780 } });
+
+  test("the promotion code form opens, is filled in and sent from the keyboard", async ({ page }, testInfo) => {
+    const person = await addPerson({
+      email: uniqueAddress("phone-redeemer"),
+      displayName: "Pia Phone",
+      institutionSlug: "northwind-health",
+      role: "learner",
+    });
+    await signInAtNorthwind(page, person.email);
+    await page.goto("/learn/courses");
+    await courseCard(page, ipc).getByRole("link", { name: ipc, exact: true }).click();
+    await expect(page.getByRole("button", { name: "Buy for £149.00" })).toBeVisible();
+
+    await tabTo(page, page.getByRole("button", { name: "Have a promotion code?" }), 40);
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    await expect(page.getByLabel("Promotion code")).toBeFocused();
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await expectNoAxeViolations(page);
+    await screenshot(page, testInfo, "course-join-360");
+
+    await page.keyboard.type("WINTER-2026");
+    await page.keyboard.press("Enter");
+    await expect(page.getByText(`Code redeemed: ${ipc} is open to you until`)).toBeFocused();
+    const start = page.getByRole("link", { name: "Start with Why infection control matters" });
+    await tabTo(page, start, 40);
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { level: 1, name: "Why infection control matters" })).toBeFocused();
+    await expect(page.getByRole("link", { name: "Watch the video in Vimeo (opens in a new tab)" })).toBeVisible();
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  });
+});
+
 /** A lesson's id from the course's outline, as the API gives it to the signed-in learner. */
 async function lessonIdOf(page: Page, courseId: string, title: string): Promise<string> {
   const input = encodeURIComponent(JSON.stringify({ courseId }));
