@@ -10,6 +10,7 @@ import { ClientGroupsPage } from "./client-groups-page.tsx";
 import { ContractsPage } from "./contracts-page.tsx";
 import { CoursesPage } from "./courses-page.tsx";
 import { EnrolmentsPage } from "./enrolments-page.tsx";
+import { ImportsPage } from "./imports-page.tsx";
 import { InstitutionsCard } from "./institutions-card.tsx";
 import { LearnerSearchPage } from "./learner-search-page.tsx";
 import { PeoplePage } from "./people-page.tsx";
@@ -61,6 +62,8 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <CoursesPage session={session} />;
     case "enrolments":
       return <EnrolmentsPage session={session} />;
+    case "imports":
+      return <ImportsPage session={session} />;
     case "learners":
       return <LearnerSearchPage session={session} />;
     case "promotions":

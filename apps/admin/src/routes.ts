@@ -12,6 +12,7 @@ export const sections = [
   { page: "people", path: "people", label: "People", permission: "users.read" },
   { page: "courses", path: "courses", label: "Courses", permission: "courses.manage" },
   { page: "enrolments", path: "enrolments", label: "Enrolments", permission: "enrolments.read" },
+  { page: "imports", path: "imports", label: "Bulk enrolment", permission: "enrolments.manage" },
   { page: "learners", path: "learners", label: "Find a learner", permission: "learners.search" },
   { page: "promotions", path: "promotions", label: "Promotions", permission: "promotions.manage" },
   { page: "contracts", path: "contracts", label: "Contracts", permission: "contracts.manage" },

@@ -243,6 +243,43 @@ test.describe("admin console: enrolments", () => {
     await expectNoAxeViolations(page);
   });
 
+  test("Chloé enrols learners from a CSV: a dry run first, then the worker's progress", async ({ page }) => {
+    const newcomer = uniqueAddress("bulk.newcomer");
+    const csv = `email,name,course\n${newcomer},Bulk Newcomer,dementia-care\n${uniqueAddress("bulk.other")},Bulk Other,no-such-course\n`;
+    await page.goto("/admin/imports");
+    await signIn(page, "chloe.admin@example.org");
+    await expect(page).toHaveTitle("Bulk enrolment · LearnOps Admin");
+    await expectNoAxeViolations(page);
+    // No file: refused at the field.
+    await page.getByRole("button", { name: "Check the file" }).click();
+    await expect(page.getByLabel("CSV file")).toBeFocused();
+    await expect(page.getByLabel("CSV file")).toHaveAccessibleDescription(/Error: Choose the CSV file to upload/);
+
+    await page
+      .getByLabel("CSV file")
+      .setInputFiles({ name: "autumn-intake.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "Check the file" }).click();
+    const dryRun = page.getByRole("region", { name: "What “autumn-intake.csv” would do" });
+    await expect(dryRun.getByRole("definition").nth(0)).toHaveText("2");
+    await expect(dryRun.getByRole("definition").nth(1)).toHaveText("1");
+    await expect(dryRun.getByRole("definition").nth(3)).toHaveText("1");
+    const rejected = dryRun.getByRole("table", { name: "1 rejected row" });
+    await expect(rejected.getByRole("row").nth(1)).toContainText("no-such-course");
+    await expectNoAxeViolations(page);
+
+    await dryRun.getByRole("button", { name: "Apply: enrol 1 learner" }).click();
+    const progress = page.getByRole("region", { name: "Enrolling from “autumn-intake.csv”" });
+    await expect(progress.getByRole("progressbar")).toBeVisible();
+    await expect(progress.getByRole("status")).toHaveText(
+      "1 learner enrolled; 0 rows named someone enrolled already.",
+      { timeout: 20_000 },
+    );
+    await expect(progress.getByRole("progressbar")).toHaveAttribute("value", "100");
+    const uploads = page.getByRole("table", { name: /uploads?, newest first/ });
+    await expect(uploads.getByRole("row").filter({ hasText: "autumn-intake.csv" }).first()).toContainText("Completed");
+    await expectNoAxeViolations(page);
+  });
+
   test("works at 360 px wide: the table scrolls in its own region, the page does not", async ({ page }) => {
     await page.setViewportSize({ width: 360, height: 780 });
     await page.goto("/admin/enrolments");
