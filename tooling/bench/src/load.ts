@@ -31,6 +31,12 @@ export interface SeriesSpec {
   connections?: number;
 }
 
+export interface MeasuredWindow {
+  series: string;
+  startUs: number;
+  endUs: number;
+}
+
 export interface SeriesMetrics {
   rps: number;
   p50_ms: number;
@@ -56,6 +62,8 @@ export async function measureSeries(
   spec: SeriesSpec,
   settings: LoadSettings,
   sampleCpu: () => CpuSample | null = () => null,
+  /** Receives the measured phase's bounds on the monotonic clock (µs), which CPU profiles also use. */
+  onMeasured: (window: MeasuredWindow) => void = () => {},
 ): Promise<SeriesMetrics> {
   const url = new URL(spec.path, baseUrl);
   if (url.hostname !== "127.0.0.1") throw new Error(`Benchmarks load 127.0.0.1 only, not ${url.hostname}`);
@@ -65,7 +73,9 @@ export async function measureSeries(
     assertClean(spec.name, "warm-up", warmup);
   }
   const cpuBefore = sampleCpu();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
   const result = await runAutocannon(url, spec, connections, settings.durationSeconds);
+  onMeasured({ series: spec.name, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
   const cpuAfter = sampleCpu();
   assertClean(spec.name, "measurement", result);
   const perRequest = (before: number, after: number) =>

@@ -1,13 +1,19 @@
-// Where a CPU profile of the API process (`--profile`) spent its time: self time by package and by function.
+// Where a CPU profile of the API process (`--profile`) spent its time during the measured phases: self time
+// by package and by function, and time with a package or a workspace function anywhere on the stack.
 import { readFile } from "node:fs/promises";
+import type { MeasuredWindow } from "./load.ts";
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** Microseconds on the monotonic clock, the one `process.hrtime` reads. */
+  startTime: number;
+  endTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -16,42 +22,75 @@ interface CpuProfile {
 function areaOf(url: string, functionName: string): string {
   if (!url) return `(${functionName || "native"})`.replace(/^\(\((.*)\)\)$/, "($1)");
   if (url.startsWith("node:")) return "node internals";
-  const inModules = url.match(/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/);
-  if (inModules?.[1]) return inModules[1];
-  const inWorkspace = url.match(/\/((?:packages|apps|tooling)\/[^/]+)\//);
-  return inWorkspace?.[1] ?? url;
+  return packageOf(url) ?? workspacePackageOf(url) ?? url;
 }
 
-export async function summariseProfile(file: string, top = 15): Promise<string> {
+function packageOf(url: string): string | null {
+  // The last node_modules/ in the path: pnpm nests packages as .pnpm/<id>/node_modules/<name>.
+  const match = url.match(/.*node_modules\/((?:@[^/]+\/)?[^/]+)/);
+  return match?.[1] ?? null;
+}
+
+function workspacePackageOf(url: string): string | null {
+  return url.match(/\/((?:packages|apps|tooling)\/[^/]+)\//)?.[1] ?? null;
+}
+
+export async function summariseProfile(file: string, windows: readonly MeasuredWindow[], top = 15): Promise<string> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const byArea = new Map<string, number>();
-  const byFunction = new Map<string, number>();
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+
+  const inWindow = (at: number) => windows.length === 0 || windows.some((w) => at >= w.startUs && at <= w.endUs);
+  const self = new Map<string, number>();
+  const selfByFunction = new Map<string, number>();
+  const onStack = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, micros: number) => map.set(key, (map.get(key) ?? 0) + micros);
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, index) => {
-    const node = nodes.get(id);
     const micros = profile.timeDeltas[index] ?? 0;
-    if (!node) return;
+    at += micros;
+    const node = nodes.get(id);
+    if (!node || !inWindow(at)) return;
     total += micros;
     const { functionName, url, lineNumber } = node.callFrame;
-    const area = areaOf(url, functionName);
-    byArea.set(area, (byArea.get(area) ?? 0) + micros);
-    const where = url ? `${url.replace(/^.*\/(node_modules|packages|apps)\//, "$1/")}:${lineNumber + 1}` : "";
-    const key = `${functionName || "(anonymous)"} ${where}`.trim();
-    byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
+    add(self, areaOf(url, functionName), micros);
+    const where = url ? ` ${url.replace(/^.*\/(node_modules|packages|apps)\//, "$1/")}:${lineNumber + 1}` : "";
+    add(selfByFunction, `${functionName || "(anonymous)"}${where}`, micros);
+    // Synchronous stacks only: what runs after an await starts a stack of its own.
+    const seen = new Set<string>();
+    for (let frame: ProfileNode | undefined = node; frame; frame = nodes.get(parents.get(frame.id) ?? -1)) {
+      const frameUrl = frame.callFrame.url;
+      const dependency = packageOf(frameUrl);
+      const workspace = dependency ? null : workspacePackageOf(frameUrl);
+      const key = dependency
+        ? dependency
+        : workspace
+          ? `${frame.callFrame.functionName || "(anonymous)"} ${frameUrl.replace(/^.*\/(packages|apps)\//, "$1/")}`
+          : null;
+      if (key && !seen.has(key)) {
+        seen.add(key);
+        add(onStack, key, micros);
+      }
+    }
   });
-  const busy = total - (byArea.get("(idle)") ?? 0);
+  if (total === 0) return `CPU profile ${file}: no samples in the measured phases`;
   const share = (micros: number) => `${((100 * micros) / total).toFixed(1).padStart(5)} %`;
   const list = (entries: Map<string, number>) =>
     [...entries]
       .toSorted((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, micros]) => `  ${share(micros)}  ${name}`);
+  const idle = self.get("(idle)") ?? 0;
   return [
-    `CPU profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${((100 * busy) / total).toFixed(0)} % busy`,
+    `CPU profile ${file}`,
+    `${(total / 1e6).toFixed(1)} s sampled in the measured phases${windows.length ? ` of ${windows.map((w) => w.series).join(", ")}` : ""}, ${((100 * (total - idle)) / total).toFixed(0)} % busy`,
     "Self time by package:",
-    ...list(byArea),
+    ...list(self),
     "Self time by function:",
-    ...list(byFunction),
+    ...list(selfByFunction),
+    "On the stack (synchronous stacks; a package or workspace function anywhere in them):",
+    ...list(onStack),
   ].join("\n");
 }

@@ -6,7 +6,13 @@ import { parseArgs } from "node:util";
 import type { BenchContext, Benchmark, BenchOutcome } from "./benchmark.ts";
 import { benchmarks } from "./benchmarks.ts";
 import { sampleCpu } from "./cpu.ts";
-import { defaultLoadSettings, type LoadSettings, measureSeries, type SeriesMetrics } from "./load.ts";
+import {
+  defaultLoadSettings,
+  type LoadSettings,
+  type MeasuredWindow,
+  measureSeries,
+  type SeriesMetrics,
+} from "./load.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
 import { type Stack, startStack } from "./stack.ts";
@@ -71,6 +77,7 @@ try {
   const context: BenchContext = { stack: running, settings, selected };
   const specs = await benchmark.prepare(context);
   const byRound = new Map<string, SeriesMetrics[]>();
+  const measuredWindows: MeasuredWindow[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (const spec of specs) {
       process.stdout.write(
@@ -78,7 +85,13 @@ try {
           `${settings.durationSeconds} s, ${spec.connections ?? settings.connections} connections\n`,
       );
       if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
-      const metrics = await measureSeries(running.baseUrl, spec, settings, () => sampleCpu(running.pids));
+      const metrics = await measureSeries(
+        running.baseUrl,
+        spec,
+        settings,
+        () => sampleCpu(running.pids),
+        (window) => measuredWindows.push(window),
+      );
       await waitUntilIdle(running.baseUrl);
       if (countStatements) statementsPerRequest[spec.name] = await statementsOf(running.baseUrl);
       byRound.set(spec.name, [...(byRound.get(spec.name) ?? []), metrics]);
@@ -113,7 +126,10 @@ try {
       .filter((file) => file.endsWith(".cpuprofile"))
       .toSorted()
       .at(-1);
-    if (newest) process.stdout.write(`\n${await summariseProfile(path.join(profilesDir, newest))}\n`);
+    if (newest) {
+      const file = path.join(profilesDir, newest);
+      process.stdout.write(`\n${await summariseProfile(file, measuredWindows)}\n`);
+    }
   }
   if (outcome.targets?.some((t) => !t.passed)) {
     process.stderr.write("✗ Some of the issue's targets were missed (see FAIL above).\n");
