@@ -140,7 +140,8 @@ function Outcome({ children }: { children: ReactNode }) {
 }
 
 function OpenCourse({ course, enrolment }: { course: CourseOutline; enrolment: MyEnrolment }) {
-  const lesson = nextLesson(course);
+  const completed = enrolment.status === "completed";
+  const lesson = completed ? null : nextLesson(course);
   const until = enrolment.access.until;
   return (
     <>
@@ -155,6 +156,8 @@ function OpenCourse({ course, enrolment }: { course: CourseOutline; enrolment: M
             <span className="visually-hidden"> with {lesson.title}</span>
           </AppLink>
         </div>
+      ) : completed ? (
+        <p>You have completed this course. Its lessons stay open to you to look back over.</p>
       ) : course.completedLessonIds.length >= lessonsInOrder(course).length ? (
         <p>You have completed every lesson of this course.</p>
       ) : null}

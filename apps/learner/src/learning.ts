@@ -3,6 +3,7 @@
  * are put into words: status, lesson kinds, lengths, prices and progress.
  */
 import type { AppRouter } from "@learnops/api/root";
+import type { DenialCode } from "@learnops/contracts/access";
 import type { LessonKind } from "@learnops/contracts/catalogue";
 import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 
@@ -89,27 +90,45 @@ export function dateText(iso: string): string {
 
 export type StatusTone = "positive" | "critical" | "neutral";
 
+/** Why an enrolment that is active does not open now, as a badge says it; the reason says the rest. */
+const closedBecause: Partial<Record<DenialCode, string>> = {
+  payment_refunded: "Refunded",
+  payment_failed: "Payment failed",
+  payment_pending: "Awaiting payment",
+  access_expired: "Access ended",
+  cohort_not_started: "Not started yet",
+  cohort_ended: "Cohort ended",
+  contract_inactive: "Contract ended",
+  denied_by_override: "Access withheld",
+  course_unavailable: "No longer offered",
+};
+
 /** The enrolment's status as the learner reads it, with the tone of its badge. */
 export function enrolmentStatusText(enrolment: MyEnrolment): { label: string; tone: StatusTone } {
+  const { access } = enrolment;
   switch (enrolment.status) {
     case "active":
-      if (enrolment.access.allowed) return { label: "Active", tone: "positive" };
-      return enrolment.access.denial === "cohort_not_started"
-        ? { label: "Not started yet", tone: "neutral" }
-        : { label: "Not open now", tone: "neutral" };
+      if (access.allowed) return { label: "Active", tone: "positive" };
+      return { label: (access.denial && closedBecause[access.denial]) || "Not open now", tone: "neutral" };
+    case "completed":
+      return { label: "Completed", tone: "positive" };
+    default:
+      // An administrator may open a course whatever its enrolment says (an override while a renewal is paid).
+      if (access.allowed) return { label: "Open for now", tone: "positive" };
+      break;
+  }
+  switch (enrolment.status) {
     case "pending":
       return enrolment.paymentState === "pending"
         ? { label: "Awaiting payment", tone: "neutral" }
         : { label: "Awaiting confirmation", tone: "neutral" };
-    case "completed":
-      return { label: "Completed", tone: "positive" };
     case "review_required":
       return { label: "Being reviewed", tone: "neutral" };
     case "suspended":
       return { label: "Suspended", tone: "critical" };
     case "cancelled":
       return { label: "Cancelled", tone: "critical" };
-    case "expired":
+    default:
       return { label: "Expired", tone: "critical" };
   }
 }

@@ -132,14 +132,17 @@ function EnrolmentCard({
           <span>{access.reason}</span>
         </p>
       )}
-      {access.allowed && outline ? <NextStep courseId={enrolment.course.id} outline={outline} /> : null}
+      {access.allowed && outline ? (
+        <NextStep courseId={enrolment.course.id} outline={outline} completed={enrolment.status === "completed"} />
+      ) : null}
     </li>
   );
 }
 
 /** The card's one action: start or continue with the next lesson that opens, or look back over the course. */
-function NextStep({ courseId, outline }: { courseId: string; outline: CourseOutline }) {
-  const lesson = nextLesson(outline);
+function NextStep({ courseId, outline, completed }: { courseId: string; outline: CourseOutline; completed: boolean }) {
+  // A completed course is looked back over, whichever lessons were marked along the way.
+  const lesson = completed ? null : nextLesson(outline);
   if (!lesson) {
     return (
       <AppLink className="button button-secondary button-start" href={courseHref(courseId)}>

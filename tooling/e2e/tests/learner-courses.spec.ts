@@ -6,6 +6,9 @@ import { expect, horizontalOverflow, refusedRequest, signIn, tabTo, test } from 
 // Ada and Morgan are only read here (their demo enrolments and progress); the tests that buy a course or
 // redeem a code do it as a person of their own.
 
+// Each test walks several pages and scans each with axe: on a busy machine that outlasts the default 30 s.
+test.describe.configure({ timeout: 90_000 });
+
 const ipc = "Infection Prevention and Control";
 
 async function signInAtNorthwind(page: Page, email: string): Promise<void> {
@@ -177,6 +180,55 @@ test.describe("My courses", () => {
     await expect(page.getByText("Your courses with Lakeside Community College")).toBeVisible();
     await expect(page.getByText("You are not enrolled in any course yet")).toBeVisible();
     await expect(page.getByRole("alert")).toHaveCount(0);
+  });
+
+  test("every other state of an enrolment reads in words, with the reason when the course does not open", async ({
+    page,
+  }) => {
+    // Six sign-ins in turn.
+    test.setTimeout(180_000);
+    const learners = [
+      // Expired, but an administrator let Leo back in for a week.
+      { email: "leo.learner@example.org", course: "Dementia Care Essentials", badge: "Open for now", reason: null },
+      {
+        email: "nina.learner@example.org",
+        course: ipc,
+        badge: "Suspended",
+        reason: "Your enrolment is suspended: Placement paused while her employer confirms funding",
+      },
+      { email: "omar.learner@example.org", course: ipc, badge: "Completed", reason: null },
+      {
+        email: "priya.learner@example.org",
+        course: "Dementia Care Essentials",
+        badge: "Cancelled",
+        reason: "Your enrolment was cancelled: Enrolled by mistake; moved to Medication Safety",
+      },
+      {
+        email: "quinn.learner@example.org",
+        course: "Medication Safety",
+        badge: "Being reviewed",
+        reason: /^Your enrolment is being reviewed by staff: Imported with an email address/,
+      },
+      { email: "ravi.learner@example.org", course: ipc, badge: "Refunded", reason: /^Payment refunded since / },
+    ];
+    for (const learner of learners) {
+      await signInAtNorthwind(page, learner.email);
+      const card = courseCard(page, learner.course);
+      await expect(card.locator(".status-badge"), learner.email).toHaveText(learner.badge);
+      if (learner.reason) {
+        await expect(card.locator(".access-reason"), learner.email).toHaveText(learner.reason);
+        await expect(card.getByRole("link", { name: /^(Start|Continue|Review)/ })).toHaveCount(0);
+      } else {
+        await expect(card.locator(".access-reason"), learner.email).toHaveCount(0);
+      }
+      if (learner.badge === "Completed") {
+        // A completed course is looked back over rather than started again.
+        await expect(card.getByRole("link", { name: `Review the course ${learner.course}` })).toBeVisible();
+      }
+      await expectNoAxeViolations(page);
+      await page.getByRole("button", { name: "Sign out", exact: true }).click();
+      await expect(page.getByLabel("Email address")).toBeVisible();
+    }
   });
 
   test("someone with no course is pointed to the catalogue", async ({ page }) => {
