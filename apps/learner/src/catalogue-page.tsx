@@ -29,8 +29,9 @@ export default function CataloguePage() {
   const trpc = useTRPC();
   useDocumentTitle("Course catalogue · LearnOps");
   const searchId = useId();
-  const [typed, setTyped] = useState("");
-  const [search, setSearch] = useState("");
+  // The search is kept in the address (?search=), so Back from a course found returns to the same list.
+  const [search, setSearch] = useState(searchInAddress);
+  const [typed, setTyped] = useState(search);
   const courses = useQuery({
     ...trpc.courses.catalogue.queryOptions(search ? { search } : {}),
     // The courses found last stay on screen while a new search is answered.
@@ -41,7 +42,15 @@ export default function CataloguePage() {
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setSearch(typed.trim());
+    show(typed.trim());
+  }
+
+  function show(next: string) {
+    setSearch(next);
+    const url = new URL(window.location.href);
+    if (next) url.searchParams.set("search", next);
+    else url.searchParams.delete("search");
+    window.history.replaceState(window.history.state, "", `${url.pathname}${url.search}`);
   }
 
   let body: ReactNode;
@@ -80,7 +89,7 @@ export default function CataloguePage() {
 
   function clear() {
     setTyped("");
-    setSearch("");
+    show("");
     document.getElementById(searchId)?.focus();
   }
 
@@ -153,6 +162,10 @@ function CatalogueCard({ course, enrolment }: { course: CatalogueCourse; enrolme
       </dl>
     </li>
   );
+}
+
+function searchInAddress(): string {
+  return (new URLSearchParams(window.location.search).get("search") ?? "").trim().slice(0, 200);
 }
 
 /** An enrolment that no longer holds a place: the learner would have to enrol again. */

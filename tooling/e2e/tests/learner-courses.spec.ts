@@ -277,7 +277,17 @@ test.describe("catalogue", () => {
     await search.press("Enter");
     await expect(page.getByRole("status").filter({ hasText: "found" })).toHaveText("1 course found for “dementia”.");
     await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText(["Dementia Care Essentials"]);
+    await expect(page).toHaveURL(/\/learn\/courses\?search=dementia$/);
     await expectNoAxeViolations(page);
+
+    // Back from a course found, the same search is shown.
+    await courseCard(page, "Dementia Care Essentials")
+      .getByRole("link", { name: "Dementia Care Essentials", exact: true })
+      .click();
+    await expect(page.getByRole("heading", { level: 1, name: "Dementia Care Essentials" })).toBeVisible();
+    await page.goBack();
+    await expect(search).toHaveValue("dementia");
+    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText(["Dementia Care Essentials"]);
 
     await search.fill("astrophysics");
     await page.getByRole("button", { name: "Search" }).click();
