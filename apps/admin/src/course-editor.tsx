@@ -555,7 +555,7 @@ function ModuleBlock({
           </p>
         </div>
         <div className="row-actions">
-          <Button className="button-small" variant="primary" onPress={() => open({ kind: "add-lesson", module })}>
+          <Button className="button-small" onPress={() => open({ kind: "add-lesson", module })}>
             Add lesson<span className="visually-hidden"> to {module.title}</span>
           </Button>
           <Button className="button-small" onPress={() => open({ kind: "rename-module", module })}>

@@ -3,6 +3,7 @@ import type { AppRouter } from "@learnops/api/root";
 import {
   changeEnrolmentStatusInput,
   createOverrideInput,
+  extendDeadlineInput,
   extendEnrolmentInput,
   grantEnrolmentInput,
   reassignEnrolmentInput,
@@ -17,7 +18,9 @@ import {
   dayFromToday,
   dayToInstant,
   instantToDay,
+  instantToLocal,
   issuesByField,
+  localToInstant,
   ReasonField,
   refusalsOf,
   SelectField,
@@ -39,7 +42,8 @@ export type EnrolmentDialog =
   | { kind: "suspend"; enrolment: Enrolment }
   | { kind: "reinstate"; enrolment: Enrolment }
   | { kind: "cancel"; enrolment: Enrolment }
-  | { kind: "override"; enrolment: Enrolment };
+  | { kind: "override"; enrolment: Enrolment }
+  | { kind: "deadline"; enrolment: Enrolment };
 
 function useRefreshEnrolments() {
   const trpc = useTRPC();
@@ -110,6 +114,8 @@ function ChangeForm({
         for (const key of ["reason", "expiresAt", "cohortId", "courseId", "userId", "effect"] as const) {
           if (refusedFields[key]) known[key] = refusedFields[key];
         }
+        // A deadline's new time is the form's date field too.
+        if (refusedFields.dueAt) known.expiresAt = refusedFields.dueAt;
         setProblems(known);
         setGeneral(Object.keys(known).length ? null : (other ?? error));
         refused();
@@ -188,6 +194,8 @@ export function EnrolmentDialogs({
       return <ReassignDialog enrolment={dialog.enrolment} courses={courses} onClose={onClose} onDone={onDone} />;
     case "override":
       return <OverrideDialog enrolment={dialog.enrolment} onClose={onClose} onDone={onDone} />;
+    case "deadline":
+      return <DeadlineExtensionDialog enrolment={dialog.enrolment} onClose={onClose} onDone={onDone} />;
     default:
       return <StatusDialog action={dialog.kind} enrolment={dialog.enrolment} onClose={onClose} onDone={onDone} />;
   }
@@ -528,6 +536,100 @@ function OverrideDialog({
           send: async () => {
             await client.access.createOverride.mutate(parsed.data);
             return `${name} is ${effect === "allow" ? "allowed into" : "kept out of"} ${enrolment.course.title} until ${new Date(parsed.data.expiresAt).toLocaleDateString()}.`;
+          },
+        };
+      }}
+      onClose={onClose}
+      onDone={onDone}
+    />
+  );
+}
+
+/** One learner gets a later deadline than their cohort's, for a module or an assignment. */
+function DeadlineExtensionDialog({
+  enrolment,
+  onClose,
+  onDone,
+}: {
+  enrolment: Enrolment;
+  onClose: () => void;
+  onDone: (message: string) => void;
+}) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const cohorts = useQuery(trpc.cohorts.list.queryOptions({ courseId: enrolment.course.id }));
+  const deadlines = cohorts.data?.find((cohort) => cohort.id === enrolment.cohort?.id)?.deadlines ?? [];
+  const [deadlineId, setDeadlineId] = useState("");
+  const chosen = deadlines.find((deadline) => deadline.id === deadlineId) ?? deadlines[0];
+  const [due, setDue] = useState("");
+  const name = enrolment.learner.displayName;
+  const title = `Give ${name} more time`;
+  if (cohorts.isPending) {
+    return (
+      <ModalDialog title={title} onClose={onClose}>
+        <LoadingState label="Loading the cohort’s deadlines…" />
+      </ModalDialog>
+    );
+  }
+  if (!chosen) {
+    return (
+      <ModalDialog title={title} onClose={onClose}>
+        <EmptyState title={`${enrolment.cohort?.name ?? "The cohort"} has no deadlines`}>
+          Set one on the course’s page, under Cohorts.
+        </EmptyState>
+        <div className="dialog-actions">
+          <Button onPress={onClose} autoFocus>
+            Close
+          </Button>
+        </div>
+      </ModalDialog>
+    );
+  }
+  const dueValue = due || instantToLocal(new Date(Date.parse(chosen.dueAt) + 7 * 86_400_000).toISOString());
+  return (
+    <ChangeForm
+      title={title}
+      lead={<Who enrolment={enrolment} />}
+      submitLabel="Extend deadline"
+      fields={(problems) => (
+        <>
+          <SelectField
+            label="Deadline"
+            value={chosen.id}
+            onChange={(value) => {
+              setDeadlineId(value);
+              setDue("");
+            }}
+            options={deadlines.map((deadline) => ({
+              value: deadline.id,
+              label: `${deadline.title}: due ${new Date(deadline.dueAt).toLocaleString()}`,
+            }))}
+          />
+          <TextField
+            label="New due date and time"
+            type="datetime-local"
+            value={dueValue}
+            onChange={setDue}
+            error={problems.expiresAt}
+          />
+        </>
+      )}
+      build={(reason) => {
+        const parsed = extendDeadlineInput.safeParse({
+          enrolmentId: enrolment.id,
+          deadlineId: chosen.id,
+          dueAt: localToInstant(dueValue) ?? "",
+          reason,
+        });
+        if (!parsed.success) {
+          const problems = problemsOf(parsed.error.issues);
+          if (issuesByField(parsed.error.issues).dueAt) problems.expiresAt = "Enter the new day and time it is due";
+          return { problems };
+        }
+        return {
+          send: async () => {
+            const answer = await client.cohorts.extendDeadline.mutate(parsed.data);
+            return `${name} now has until ${new Date(answer.dueAt).toLocaleString()} for “${chosen.title}”.`;
           },
         };
       }}

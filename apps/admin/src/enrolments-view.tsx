@@ -372,6 +372,10 @@ function RowActions({
   const items = [
     ...(powers.inspect ? [{ id: "trace", label: "Access trace" }] : []),
     ...actions.map((action) => ({ id: action, label: labels[action] })),
+    // A cohort's deadlines can be moved for one learner while the enrolment is live.
+    ...(powers.manage && row.cohort && ["active", "suspended", "review_required"].includes(row.status)
+      ? [{ id: "deadline", label: "Give more time" }]
+      : []),
     ...(powers.override ? [{ id: "override", label: "Override access" }] : []),
   ];
   if (items.length === 0) return null;

@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import pg from "pg";
 import { expectNoAxeViolations as scanWithAxe } from "../src/axe.ts";
 import { addPerson, uniqueAddress } from "../src/database.ts";
@@ -33,6 +33,14 @@ async function addContosoManager(): Promise<string> {
     await client.end();
   }
   return email;
+}
+
+/** Chooses the option whose words start so, in a select whose options also show counts or dates. */
+async function chooseOptionStartingWith(select: Locator, start: string): Promise<void> {
+  const labels = await select.locator("option").allTextContents();
+  const label = labels.find((candidate) => candidate.startsWith(start));
+  if (!label) throw new Error(`no option starting with "${start}" among ${labels.join(" | ")}`);
+  await select.selectOption({ label });
 }
 
 test.describe.configure({ timeout: 120_000 });
@@ -148,6 +156,49 @@ test.describe("admin console: enrolments", () => {
     await expect(overrides.getByRole("row").nth(1)).toContainText("Revoked");
     await expectNoAxeViolations(page);
     await page.screenshot({ path: "/tmp/admin-enrolments.png", fullPage: true });
+  });
+
+  test("Chloé enrols a learner in a cohort and gives them more time for an assignment", async ({ page }) => {
+    const learnerName = `Sky Latecomer ${Date.now().toString(36)}`;
+    const learner = await addPerson({
+      email: uniqueAddress("sky"),
+      displayName: learnerName,
+      institutionSlug: "northwind-health",
+      role: "learner",
+    });
+    await page.goto("/admin/enrolments");
+    await signIn(page, "chloe.admin@example.org");
+    await page.getByRole("button", { name: "Grant enrolment" }).click();
+    const grant = page.getByRole("dialog", { name: "Grant an enrolment" });
+    await grant.getByLabel("Find the learner").fill(learner.email.split("@")[0] ?? "");
+    await grant.getByRole("button", { name: "Find" }).click();
+    await grant.getByRole("radio", { name: new RegExp(learnerName) }).check();
+    await grant.getByLabel("Course").selectOption({ label: "Medication Safety" });
+    await chooseOptionStartingWith(grant.getByLabel("Cohort", { exact: true }), "Autumn cohort");
+    await grant.getByLabel("Reason").fill("Joins the Autumn cohort late, agreed with the tutor");
+    await grant.getByRole("button", { name: "Grant enrolment" }).click();
+    await expect(grant).toHaveCount(0);
+
+    await page.getByRole("link", { name: `${learnerName}: show only their enrolments` }).click();
+    const row = page
+      .getByRole("table", { name: /1 enrolment matching the filters/ })
+      .getByRole("row")
+      .nth(1);
+    await expect(row).toContainText("Autumn cohort");
+    await row.getByRole("button", { name: `Actions for ${learnerName}, Medication Safety` }).click();
+    await page.getByRole("menuitem", { name: "Give more time" }).click();
+    const dialog = page.getByRole("dialog", { name: `Give ${learnerName} more time` });
+    await chooseOptionStartingWith(dialog.getByLabel("Deadline"), "Write an incident report");
+    await dialog.getByLabel("Reason").fill("Started three weeks after the cohort");
+    await expectNoAxeViolations(page);
+    await dialog.getByRole("button", { name: "Extend deadline" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByRole("status").filter({ hasText: "now has until" })).toContainText(
+      `${learnerName} now has until`,
+    );
+    await expect(page.getByRole("status").filter({ hasText: "now has until" })).toContainText(
+      "“Write an incident report”",
+    );
   });
 
   test("a support agent opens the access trace for Morgan’s pending payment", async ({ page }) => {
