@@ -7,7 +7,7 @@ import {
   updateCourseInput,
 } from "@learnops/contracts/catalogue";
 import type { SessionView } from "@learnops/contracts/me";
-import { useTRPC } from "@learnops/ui/api-provider";
+import { useTRPC, useTRPCClient } from "@learnops/ui/api-provider";
 import {
   Button,
   Card,
@@ -187,6 +187,38 @@ function useRefreshCourse() {
       queryClient.invalidateQueries({ queryKey: trpc.courses.list.pathKey() }),
     ]);
   };
+}
+
+/**
+ * Moves a module or a lesson one place up or down. Positions may have gaps or ties (after removals), so the
+ * whole list is numbered again in its new order, one update each: lists are short.
+ */
+function useReorder() {
+  const client = useTRPCClient();
+  const refresh = useRefreshCourse();
+  return useMutation({
+    mutationFn: async ({
+      of,
+      ids,
+      from,
+      to,
+    }: {
+      of: "module" | "lesson";
+      ids: readonly string[];
+      from: number;
+      to: number;
+    }) => {
+      const order = [...ids];
+      const [moved] = order.splice(from, 1);
+      if (!moved) return;
+      order.splice(to, 0, moved);
+      for (const [position, id] of order.entries()) {
+        if (of === "module") await client.courses.updateModule.mutate({ moduleId: id, position });
+        else await client.courses.updateLesson.mutate({ lessonId: id, position });
+      }
+    },
+    onSettled: refresh,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -456,6 +488,7 @@ function StructureCard({
               key={module.id}
               module={module}
               number={index + 1}
+              moduleIds={course.modules.map((each) => each.id)}
               open={open}
               moduleTitles={moduleTitles}
               lessonTitles={lessonTitles}
@@ -475,17 +508,21 @@ function namesOf(ids: readonly string[], titles: Map<string, string>): string {
 function ModuleBlock({
   module,
   number,
+  moduleIds,
   open,
   moduleTitles,
   lessonTitles,
 }: {
   module: CourseModule;
   number: number;
+  moduleIds: readonly string[];
   open: (dialog: Dialog) => void;
   moduleTitles: Map<string, string>;
   lessonTitles: Map<string, string>;
 }) {
   const headingId = useId();
+  const reorder = useReorder();
+  const lessonIds = module.lessons.map((lesson) => lesson.id);
   const minutes = module.lessons.reduce((total, lesson) => total + (lesson.durationMinutes ?? 0), 0);
   const columns: DataTableColumn<CourseLesson>[] = [
     {
@@ -529,6 +566,13 @@ function ModuleBlock({
           <Button className="button-small" onPress={() => open({ kind: "edit-lesson", lesson })}>
             Edit<span className="visually-hidden"> {lesson.title}</span>
           </Button>
+          <MoveButtons
+            name={lesson.title}
+            index={lessonIds.indexOf(lesson.id)}
+            count={lessonIds.length}
+            isPending={reorder.isPending}
+            onMove={(from, to) => reorder.mutate({ of: "lesson", ids: lessonIds, from, to })}
+          />
           <Button className="button-small" onPress={() => open({ kind: "lesson-prerequisites", lesson })}>
             Prerequisites<span className="visually-hidden"> of {lesson.title}</span>
           </Button>
@@ -558,6 +602,13 @@ function ModuleBlock({
           <Button className="button-small" onPress={() => open({ kind: "add-lesson", module })}>
             Add lesson<span className="visually-hidden"> to {module.title}</span>
           </Button>
+          <MoveButtons
+            name={`module ${module.title}`}
+            index={number - 1}
+            count={moduleIds.length}
+            isPending={reorder.isPending}
+            onMove={(from, to) => reorder.mutate({ of: "module", ids: moduleIds, from, to })}
+          />
           <Button className="button-small" onPress={() => open({ kind: "rename-module", module })}>
             Rename<span className="visually-hidden"> module {module.title}</span>
           </Button>
@@ -569,6 +620,7 @@ function ModuleBlock({
           </Button>
         </div>
       </div>
+      {reorder.isError ? <ErrorState title="The order was not changed" error={reorder.error} /> : null}
       {module.lessons.length === 0 ? (
         <p className="meta module-empty">No lessons yet: add the first with “Add lesson”.</p>
       ) : (
@@ -580,6 +632,39 @@ function ModuleBlock({
         />
       )}
     </li>
+  );
+}
+
+/** Up and down, each naming what it moves; the first has no up, the last no down. */
+function MoveButtons({
+  name,
+  index,
+  count,
+  isPending,
+  onMove,
+}: {
+  name: string;
+  index: number;
+  count: number;
+  isPending: boolean;
+  onMove: (from: number, to: number) => void;
+}) {
+  if (count < 2) return null;
+  return (
+    <>
+      {index > 0 ? (
+        <Button className="button-small move-button" isDisabled={isPending} onPress={() => onMove(index, index - 1)}>
+          <span aria-hidden="true">↑</span>
+          <span className="visually-hidden">Move {name} up</span>
+        </Button>
+      ) : null}
+      {index < count - 1 ? (
+        <Button className="button-small move-button" isDisabled={isPending} onPress={() => onMove(index, index + 1)}>
+          <span aria-hidden="true">↓</span>
+          <span className="visually-hidden">Move {name} down</span>
+        </Button>
+      ) : null}
+    </>
   );
 }
 

@@ -108,6 +108,13 @@ test.describe("admin console: courses", () => {
     await expect(lessons.getByRole("row").nth(2)).toContainText("Quiz");
     await expect(page.getByText("1 module, 2 lessons, about 22 min in all.")).toBeVisible();
 
+    // Order: the quiz moves up, then back down, by keyboard.
+    await page.getByRole("button", { name: "Move Falls risk quiz up" }).press("Enter");
+    await expect(lessons.getByRole("row").nth(1)).toContainText("Falls risk quiz");
+    await expect(page.getByRole("button", { name: "Move Falls risk quiz up" })).toHaveCount(0);
+    await page.getByRole("button", { name: "Move Falls risk quiz down" }).press("Enter");
+    await expect(lessons.getByRole("row").nth(1)).toContainText("Why people fall");
+
     // The quiz opens only after the video.
     await page.getByRole("button", { name: "Prerequisites of Falls risk quiz" }).press("Enter");
     const prerequisites = page.getByRole("dialog", { name: "Prerequisites of “Falls risk quiz”" });
