@@ -95,6 +95,7 @@ export default function ImportsView({ session }: { session: SessionView }) {
 
 function UploadCard({ session, onChecked }: { session: SessionView; onChecked: (dryRun: DryRun) => void }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const groups = useQuery({
     ...trpc.clientGroups.list.queryOptions(),
     enabled: session.permissions.includes("client_groups.read"),
@@ -128,7 +129,11 @@ function UploadCard({ session, onChecked }: { session: SessionView; onChecked: (
     upload.mutate(
       { file, kind, groupId: chosenGroup },
       {
-        onSuccess: onChecked,
+        onSuccess: (dryRun) => {
+          // The checked upload is one of the recent uploads from now on.
+          void queryClient.invalidateQueries({ queryKey: trpc.imports.list.pathKey() });
+          onChecked(dryRun);
+        },
         onError: (error) => {
           if (error instanceof UploadRefusal && error.field === "file") {
             setProblem(error.message);

@@ -260,6 +260,7 @@ test.describe("admin console: promotions and contracts", () => {
     await expect(confirm).toHaveCount(0);
     await expect(row).toContainText("Ended");
     await expectNoAxeViolations(page);
+    await page.screenshot({ path: "/tmp/admin-promotions.png", fullPage: true });
   });
 
   test("Chloé creates a contract for a client group and enrols its people under the demo contract", async ({
@@ -294,6 +295,7 @@ test.describe("admin console: promotions and contracts", () => {
     await enrol.getByRole("button", { name: "Enrol 1 person" }).click();
     const results = page.getByRole("dialog", { name: "Enrolled under “Contoso Clinics 2026–27”" });
     await expect(results.getByRole("listitem")).toHaveText(["Already enrolled Ada Okafor"]);
+    await page.screenshot({ path: "/tmp/admin-contracts.png", fullPage: true });
     await results.getByRole("button", { name: "Done" }).click();
     await expect(page.getByRole("status").filter({ hasText: "enrolled under" })).toHaveText(
       "0 people enrolled under “Contoso Clinics 2026–27”.",

@@ -317,6 +317,7 @@ test.describe("admin console: enrolments", () => {
     const rejected = dryRun.getByRole("table", { name: "1 rejected row" });
     await expect(rejected.getByRole("row").nth(1)).toContainText("no-such-course");
     await expectNoAxeViolations(page);
+    await page.screenshot({ path: "/tmp/admin-dry-run.png", fullPage: true });
 
     await dryRun.getByRole("button", { name: "Apply: enrol 1 learner" }).click();
     const progress = page.getByRole("region", { name: "Enrolling from “autumn-intake.csv”" });
@@ -329,6 +330,7 @@ test.describe("admin console: enrolments", () => {
     const uploads = page.getByRole("table", { name: /uploads?, newest first/ });
     await expect(uploads.getByRole("row").filter({ hasText: "autumn-intake.csv" }).first()).toContainText("Completed");
     await expectNoAxeViolations(page);
+    await page.screenshot({ path: "/tmp/admin-imports.png", fullPage: true });
   });
 
   test("works at 360 px wide: the table scrolls in its own region, the page does not", async ({ page }) => {
