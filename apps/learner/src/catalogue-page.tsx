@@ -1,4 +1,6 @@
 /** The course catalogue: the institution's published courses, searchable, each with the learner's place in it. */
+
+import type { AppRouter } from "@learnops/api/root";
 import { useTRPC } from "@learnops/ui/api-provider";
 import {
   Button,
@@ -12,6 +14,7 @@ import {
 } from "@learnops/ui/components";
 import { AppLink } from "@learnops/ui/navigation";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { type FormEvent, type ReactNode, useId, useState } from "react";
 import {
   type CatalogueCourse,
@@ -37,6 +40,7 @@ export default function CataloguePage() {
     // The courses found last stay on screen while a new search is answered.
     placeholderData: keepPreviousData,
   });
+  const programs = useQuery(trpc.programs.catalogue.queryOptions());
   const enrolments = useQuery(trpc.enrolments.mine.queryOptions(undefined, { select: withAccess }));
   const enrolmentByCourse = new Map((enrolments.data ?? []).map((enrolment) => [enrolment.course.id, enrolment]));
 
@@ -120,6 +124,10 @@ export default function CataloguePage() {
         {search && found !== null ? `${plural(found, "course")} found for “${search}”.` : null}
       </StatusMessage>
       {body}
+      {/* Programs group courses found above; a search narrows courses only, so they show with the whole list. */}
+      {!search && programs.data?.some((program) => program.courses.length > 0) ? (
+        <ProgramList programs={programs.data} />
+      ) : null}
     </>
   );
 }
@@ -161,6 +169,35 @@ function CatalogueCard({ course, enrolment }: { course: CatalogueCourse; enrolme
         ) : null}
       </dl>
     </li>
+  );
+}
+
+type CatalogueProgram = inferOutput<TRPCOptionsProxy<AppRouter>["programs"]["catalogue"]>[number];
+
+/** Programs: courses meant to be taken together, in order ("Care Certificate"). */
+function ProgramList({ programs }: { programs: readonly CatalogueProgram[] }) {
+  const headingId = useId();
+  return (
+    <section className="programs" aria-labelledby={headingId}>
+      <h2 id={headingId}>Programs</h2>
+      <ul className="course-cards">
+        {programs
+          .filter((program) => program.courses.length > 0)
+          .map((program) => (
+            <li key={program.id} className="course-card">
+              <h3 className="course-card-title">{program.title}</h3>
+              <p className="meta">{plural(program.courses.length, "course")}, taken in this order:</p>
+              <ol className="program-courses">
+                {program.courses.map((course) => (
+                  <li key={course.id}>
+                    <AppLink href={courseHref(course.id)}>{course.title}</AppLink>
+                  </li>
+                ))}
+              </ol>
+            </li>
+          ))}
+      </ul>
+    </section>
   );
 }
 

@@ -22,6 +22,11 @@ function courseCard(page: Page, title: string): Locator {
   return page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 2, name: title, exact: true }) });
 }
 
+/** The titles of the courses the catalogue lists now, in order. */
+function courseTitles(page: Page): Locator {
+  return page.locator(".course-cards").first().getByRole("heading", { level: 2 });
+}
+
 /** A lesson's row on a course page. */
 function lessonRow(page: Page, title: string): Locator {
   return page.locator(".lesson").filter({ has: page.getByText(title, { exact: true }) });
@@ -258,10 +263,9 @@ test.describe("catalogue", () => {
     await expect(page).toHaveTitle("Course catalogue · LearnOps");
 
     // Published courses only: the draft and the archived one are not offered.
-    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText(
-      ["Dementia Care Essentials", ipc, "Medication Safety"],
-      { useInnerText: true },
-    );
+    await expect(courseTitles(page)).toHaveText(["Dementia Care Essentials", ipc, "Medication Safety"], {
+      useInnerText: true,
+    });
     const infection = courseCard(page, ipc);
     await expect(infection).toContainText("Standard precautions, hand hygiene and outbreak response");
     await expect(infection).toContainText("Length2 modules · 6 lessons");
@@ -269,6 +273,14 @@ test.describe("catalogue", () => {
     await expect(infection).toContainText("Access365 days");
     await expect(infection.getByText("Enrolled", { exact: false })).toBeVisible();
     await expect(courseCard(page, "Dementia Care Essentials")).toContainText("PriceIncluded");
+    // A program groups courses in the order they are taken.
+    const programs = page.getByRole("region", { name: "Programs" });
+    await expect(programs.getByRole("heading", { level: 3 })).toHaveText(["Care Certificate"]);
+    await expect(programs.getByRole("listitem").getByRole("link")).toHaveText([
+      ipc,
+      "Medication Safety",
+      "Dementia Care Essentials",
+    ]);
     await expectNoAxeViolations(page);
     await screenshot(page, testInfo, "catalogue");
 
@@ -276,8 +288,10 @@ test.describe("catalogue", () => {
     await search.fill("dementia");
     await search.press("Enter");
     await expect(page.getByRole("status").filter({ hasText: "found" })).toHaveText("1 course found for “dementia”.");
-    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText(["Dementia Care Essentials"]);
+    await expect(courseTitles(page)).toHaveText(["Dementia Care Essentials"]);
     await expect(page).toHaveURL(/\/learn\/courses\?search=dementia$/);
+    // A search narrows the courses; programs show with the whole list.
+    await expect(page.getByRole("region", { name: "Programs" })).toHaveCount(0);
     await expectNoAxeViolations(page);
 
     // Back from a course found, the same search is shown.
@@ -287,7 +301,7 @@ test.describe("catalogue", () => {
     await expect(page.getByRole("heading", { level: 1, name: "Dementia Care Essentials" })).toBeVisible();
     await page.goBack();
     await expect(search).toHaveValue("dementia");
-    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText(["Dementia Care Essentials"]);
+    await expect(courseTitles(page)).toHaveText(["Dementia Care Essentials"]);
 
     await search.fill("astrophysics");
     await page.getByRole("button", { name: "Search" }).click();
@@ -295,7 +309,8 @@ test.describe("catalogue", () => {
     await page.getByRole("button", { name: "show every course" }).click();
     await expect(search).toBeFocused();
     await expect(search).toHaveValue("");
-    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveCount(3);
+    await expect(courseTitles(page)).toHaveCount(3);
+    await expect(page.getByRole("region", { name: "Programs" })).toBeVisible();
   });
 });
 
