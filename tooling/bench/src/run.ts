@@ -15,7 +15,7 @@ import {
 } from "./load.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
-import { type Stack, startStack } from "./stack.ts";
+import { type Stack, startStack, stopStackBeingStarted } from "./stack.ts";
 
 const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--rounds 1] [--profile] [--statements] [--prepared-statements]
 
@@ -59,7 +59,7 @@ let interrupted = false;
 const onSignal = () => {
   interrupted = true;
   process.stderr.write("\nInterrupted; stopping the API and PostgreSQL…\n");
-  void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  void (stack?.stop() ?? stopStackBeingStarted()).finally(() => process.exit(130));
 };
 process.once("SIGINT", onSignal);
 process.once("SIGTERM", onSignal);

@@ -48,6 +48,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Stops what a startStack still in progress has started so far (a Ctrl-C during start-up or seeding). */
+let stopStarting: (() => Promise<void>) | null = null;
+
+export function stopStackBeingStarted(): Promise<void> {
+  return stopStarting?.() ?? Promise.resolve();
+}
+
 export async function startStack(options: ServerProcessOptions = {}): Promise<Stack> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), "learnops-bench-"));
   const postgresLog: string[] = [];
@@ -60,6 +67,7 @@ export async function startStack(options: ServerProcessOptions = {}): Promise<St
     })();
     return stopped;
   };
+  stopStarting = stop;
 
   try {
     const postgres: RunningPostgres = await startEmbeddedPostgres({
