@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { type FormEvent, useRef, useState } from "react";
 import {
+  CheckboxField,
   dayFromToday,
   dayToInstant,
   instantToLocal,
@@ -252,6 +253,15 @@ function CreateCohortDialog({
   const [general, setGeneral] = useState<unknown>(null);
   const { formRef, refused } = useFocusFirstProblem();
   const create = useMutation(trpc.cohorts.create.mutationOptions());
+  // Who may teach a cohort: the institution's instructors and course admins (the API checks the same).
+  const people = useQuery({
+    ...trpc.people.list.queryOptions({ limit: 200 }),
+    enabled: session.permissions.includes("users.read"),
+  });
+  const teachers = (people.data?.people ?? []).filter((person) =>
+    person.memberships.some((membership) => membership.role === "instructor" || membership.role === "course_admin"),
+  );
+  const [instructorIds, setInstructorIds] = useState<Set<string>>(new Set());
   const set = (field: CohortField) => (value: string) => {
     setValues((current) => ({ ...current, [field]: value }));
     setProblems(({ [field]: _fixed, ...rest }) => rest);
@@ -274,6 +284,7 @@ function CreateCohortDialog({
       enrolmentClosesAt: dayToInstant(values.enrolmentClosesAt, "23:59") ?? null,
       capacity: values.capacity.trim() ? Number(values.capacity) : null,
       clientGroupId: values.clientGroupId || null,
+      instructorIds: [...instructorIds],
     });
     if (!parsed.success) {
       const issues = issuesByField(parsed.error.issues);
@@ -366,6 +377,26 @@ function CreateCohortDialog({
               ...groups.data.map((group) => ({ value: group.id, label: group.name })),
             ]}
           />
+        ) : null}
+        {teachers.length > 0 ? (
+          <fieldset className="choice-group">
+            <legend>Instructors (optional)</legend>
+            {teachers.map((person) => (
+              <CheckboxField
+                key={person.userId}
+                label={person.displayName}
+                checked={instructorIds.has(person.userId)}
+                onChange={(on) =>
+                  setInstructorIds((current) => {
+                    const next = new Set(current);
+                    if (on) next.add(person.userId);
+                    else next.delete(person.userId);
+                    return next;
+                  })
+                }
+              />
+            ))}
+          </fieldset>
         ) : null}
         <div className="dialog-actions">
           <Button onPress={onClose} isDisabled={create.isPending}>

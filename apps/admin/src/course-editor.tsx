@@ -20,6 +20,7 @@ import {
   StatusMessage,
   useDocumentTitle,
 } from "@learnops/ui/components";
+import { AppLink } from "@learnops/ui/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { type FormEvent, useId, useRef, useState } from "react";
@@ -36,6 +37,7 @@ import {
 } from "./catalogue-fields.tsx";
 import { CohortsCard } from "./course-cohorts.tsx";
 import { CourseStatusBadge } from "./courses-view.tsx";
+import { basePath } from "./routes.ts";
 import { ModalDialog, plural, TextField } from "./settings-controls.tsx";
 
 export type CourseStructure = inferOutput<TRPCOptionsProxy<AppRouter>["courses"]["structure"]>;
@@ -99,6 +101,9 @@ export default function CourseEditor({ courseId, session }: { courseId: string; 
         <AddressLink href={hrefWith({})}>← All courses</AddressLink>
       </p>
       <PageHeader title={course.title} lead={course.summary || undefined} />
+      <p className="course-links">
+        <AppLink href={`${basePath}enrolments?course=${course.id}`}>Enrolments in {course.title}</AppLink>
+      </p>
       <div ref={outcomeRef} tabIndex={-1} className="status-message-holder">
         <StatusMessage tone="positive">{outcome}</StatusMessage>
       </div>

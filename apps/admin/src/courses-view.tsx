@@ -14,6 +14,7 @@ import {
   StatusBadge,
   useDocumentTitle,
 } from "@learnops/ui/components";
+import { AppLink } from "@learnops/ui/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
@@ -27,6 +28,7 @@ import {
   useFocusFirstProblem,
 } from "./catalogue-fields.tsx";
 import CourseEditor from "./course-editor.tsx";
+import { basePath } from "./routes.ts";
 import { ModalDialog, plural, TextField } from "./settings-controls.tsx";
 
 export type CourseSummary = inferOutput<TRPCOptionsProxy<AppRouter>["courses"]["list"]>[number];
@@ -93,6 +95,15 @@ function CoursesList({ status, search }: { status: CourseStatus | null; search: 
       key: "access",
       header: "Access",
       cell: (course) => (course.accessDays ? plural(course.accessDays, "day", "days") : "No end"),
+    },
+    {
+      key: "enrolments",
+      header: "Enrolments",
+      cell: (course) => (
+        <AppLink href={`${basePath}enrolments?course=${course.id}`}>
+          Enrolments<span className="visually-hidden"> in {course.title}</span>
+        </AppLink>
+      ),
     },
   ];
 

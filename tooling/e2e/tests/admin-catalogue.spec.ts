@@ -13,7 +13,8 @@ async function expectNoAxeViolations(page: Page): Promise<void> {
   await scanWithAxe(page);
 }
 
-test.describe.configure({ timeout: 120_000 });
+// Long flows on a shared, busy machine: several dialogs, each scanned with axe.
+test.describe.configure({ timeout: 180_000 });
 
 test.describe("admin console: courses", () => {
   // Publishing a course without lessons is refused by the API on purpose.
@@ -30,7 +31,7 @@ test.describe("admin console: courses", () => {
     await expect(page).toHaveTitle("Courses · LearnOps Admin");
     await expect(page.getByRole("heading", { level: 1, name: "Courses" })).toBeVisible();
     const list = page.getByRole("table", { name: /courses?, by title/ });
-    await expect(list.getByRole("link", { name: "Medication Safety" })).toBeVisible();
+    await expect(list.getByRole("link", { name: "Medication Safety", exact: true })).toBeVisible();
     await expectNoAxeViolations(page);
 
     // Counts by status are links to the rows they count: the demo catalogue has one draft.
@@ -38,8 +39,8 @@ test.describe("admin console: courses", () => {
     await byStatus.getByRole("link", { name: /^Draft/ }).click();
     await expect(page).toHaveURL(/status=draft/);
     await expect(page.getByRole("heading", { level: 2, name: "Draft courses" })).toBeVisible();
-    await expect(list.getByRole("link", { name: "Safeguarding Adults" })).toBeVisible();
-    await expect(list.getByRole("link", { name: "Medication Safety" })).toHaveCount(0);
+    await expect(list.getByRole("link", { name: "Safeguarding Adults", exact: true })).toBeVisible();
+    await expect(list.getByRole("link", { name: "Medication Safety", exact: true })).toHaveCount(0);
     await byStatus.getByRole("link", { name: /^All/ }).click();
 
     // A new course, by keyboard: a wrong code is refused at its field first.
@@ -155,7 +156,7 @@ test.describe("admin console: courses", () => {
     const suffix = unique();
     await page.goto("/admin/courses?search=medication");
     await signIn(page, "chloe.admin@example.org");
-    await page.getByRole("link", { name: "Medication Safety" }).click();
+    await page.getByRole("link", { name: "Medication Safety", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Medication Safety" })).toBeVisible();
     const cohorts = page.getByRole("table", { name: /cohorts? of Medication Safety, soonest first/ });
     const autumn = cohorts.getByRole("row").filter({ hasText: "Autumn cohort" });
@@ -170,6 +171,7 @@ test.describe("admin console: courses", () => {
     const name = `Spring cohort ${suffix}`;
     await dialog.getByLabel("Name").fill(name);
     await dialog.getByLabel("Places (optional)").fill("12");
+    await dialog.getByRole("checkbox", { name: "Ivan Petrov" }).check();
     await expectNoAxeViolations(page);
     await dialog.getByRole("button", { name: "Add cohort" }).click();
     await expect(dialog).toHaveCount(0);
@@ -178,6 +180,7 @@ test.describe("admin console: courses", () => {
     );
     const spring = cohorts.getByRole("row").filter({ hasText: name });
     await expect(spring).toContainText("0 of 12");
+    await expect(spring).toContainText("Ivan Petrov");
 
     await spring.getByRole("button", { name: `Set deadline for ${name}` }).click();
     const deadline = page.getByRole("dialog", { name: `Set a deadline in ${name}` });
@@ -208,7 +211,7 @@ test.describe("admin console: courses", () => {
     await expectNoAxeViolations(page);
     await page.screenshot({ path: "/tmp/admin-courses-360.png", fullPage: true });
 
-    await page.getByRole("link", { name: "Infection Prevention and Control" }).click();
+    await page.getByRole("link", { name: "Infection Prevention and Control", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Infection Prevention and Control" })).toBeVisible();
     await expect(page.getByRole("table", { name: "Lessons of Foundations, in order" })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

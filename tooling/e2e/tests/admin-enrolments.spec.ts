@@ -37,13 +37,16 @@ async function addContosoManager(): Promise<string> {
 
 /** Chooses the option whose words start so, in a select whose options also show counts or dates. */
 async function chooseOptionStartingWith(select: Locator, start: string): Promise<void> {
+  // The options may still be loading (a course's cohorts arrive after the course is chosen).
+  await expect(select.locator("option").filter({ hasText: start })).not.toHaveCount(0);
   const labels = await select.locator("option").allTextContents();
   const label = labels.find((candidate) => candidate.startsWith(start));
   if (!label) throw new Error(`no option starting with "${start}" among ${labels.join(" | ")}`);
   await select.selectOption({ label });
 }
 
-test.describe.configure({ timeout: 120_000 });
+// Long flows on a shared, busy machine: several dialogs, each scanned with axe.
+test.describe.configure({ timeout: 180_000 });
 
 test.describe("admin console: enrolments", () => {
   // A reason that is too short is refused at its field, by the form; nothing else is refused on purpose.
