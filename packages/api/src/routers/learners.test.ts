@@ -1,43 +1,21 @@
 import { hashPassword } from "@learnops/auth/passwords";
-import { readSessionToken } from "@learnops/auth/session-cookie";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { withTenant } from "@learnops/db/tenancy";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
-import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createContextInner } from "../context.ts";
-import { createCaller } from "../root.ts";
-import { resolveSession } from "../sessions.ts";
+import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
 
 const { db, appDb, jobs } = await setupTestJobQueue();
-const log = pino({ level: "silent" });
-const password = "correct horse battery staple";
 
 let northwind = "";
 beforeAll(async () => {
-  await loadDemoData(db, { passwordHash: await hashPassword(password) });
+  await loadDemoData(db, { passwordHash: await hashPassword(demoTestPassword) });
   northwind = (
     await db.selectFrom("institutions").select("id").where("slug", "=", "northwind-health").executeTakeFirstOrThrow()
   ).id;
 });
 
-let ip = 0;
-async function as(email: string) {
-  const headers = new Headers();
-  await createCaller(
-    createContextInner({ db: appDb, jobs, log, requestId: null, responseHeaders: headers, ip: `10.9.0.${++ip}` }),
-  ).auth.signIn({ email, password, institutionSlug: "northwind-health" });
-  const token = readSessionToken(headers.get("set-cookie")?.split(";")[0] ?? null) ?? "";
-  return createCaller(
-    createContextInner({
-      db: appDb,
-      jobs,
-      log,
-      requestId: "req-search",
-      session: await resolveSession(appDb, token, new Date()),
-    }),
-  );
-}
+const as = async (email: string) => (await signedInCaller({ db: appDb, jobs }, email, "northwind-health"))();
 
 const owner = <T>(work: Parameters<typeof withTenant<T>>[2]) => withTenant(db, { institutionId: northwind }, work);
 const courseId = (code: string) =>

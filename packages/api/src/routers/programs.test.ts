@@ -1,38 +1,16 @@
 import { hashPassword } from "@learnops/auth/passwords";
-import { readSessionToken } from "@learnops/auth/session-cookie";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
-import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createContextInner } from "../context.ts";
-import { createCaller } from "../root.ts";
-import { resolveSession } from "../sessions.ts";
+import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
 
 const { db, appDb, jobs } = await setupTestJobQueue();
-const log = pino({ level: "silent" });
-const password = "correct horse battery staple";
 
 beforeAll(async () => {
-  await loadDemoData(db, { passwordHash: await hashPassword(password) });
+  await loadDemoData(db, { passwordHash: await hashPassword(demoTestPassword) });
 });
 
-let ip = 0;
-async function as(email: string) {
-  const headers = new Headers();
-  await createCaller(
-    createContextInner({ db: appDb, jobs, log, requestId: null, responseHeaders: headers, ip: `10.12.0.${++ip}` }),
-  ).auth.signIn({ email, password, institutionSlug: "northwind-health" });
-  const token = readSessionToken(headers.get("set-cookie")?.split(";")[0] ?? null) ?? "";
-  return createCaller(
-    createContextInner({
-      db: appDb,
-      jobs,
-      log,
-      requestId: null,
-      session: await resolveSession(appDb, token, new Date()),
-    }),
-  );
-}
+const as = async (email: string) => (await signedInCaller({ db: appDb, jobs }, email, "northwind-health"))();
 
 describe("programs", () => {
   it("groups courses in order; learners see published programs with their published courses only", async () => {

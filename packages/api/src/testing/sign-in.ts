@@ -16,7 +16,8 @@ let address = 0;
  * caller on that session: each call of a procedure then runs as it would over HTTP.
  */
 export async function signedInCaller(
-  services: { db: Database; jobs: PgBoss },
+  /** `now`, when given, is the procedures' clock. */
+  services: { db: Database; jobs: PgBoss; now?: () => Date },
   email: string,
   institutionSlug?: string,
 ): Promise<() => Promise<ReturnType<typeof createCaller>>> {
