@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { type ExpressionBuilder, sql } from "kysely";
 import type { Database } from "../client.ts";
+import type { DB } from "../schema.ts";
 
 const courseColumns = [
   "courses.id",
@@ -15,6 +16,22 @@ const courseColumns = [
   "courses.updated_at",
 ] as const;
 
+/** The number of modules and lessons of the course in the row. */
+function countsOfCourse(eb: ExpressionBuilder<DB, "courses">) {
+  return [
+    eb
+      .selectFrom("modules")
+      .select(eb.fn.countAll<string>().as("n"))
+      .whereRef("modules.course_id", "=", "courses.id")
+      .as("module_count"),
+    eb
+      .selectFrom("lessons")
+      .select(eb.fn.countAll<string>().as("n"))
+      .whereRef("lessons.course_id", "=", "courses.id")
+      .as("lesson_count"),
+  ];
+}
+
 /** Courses of the transaction's institution with their module and lesson counts, by title. */
 export function listCourses(
   db: Database,
@@ -23,18 +40,7 @@ export function listCourses(
   let query = db
     .selectFrom("courses")
     .select(courseColumns)
-    .select((eb) => [
-      eb
-        .selectFrom("modules")
-        .select(eb.fn.countAll<string>().as("n"))
-        .whereRef("modules.course_id", "=", "courses.id")
-        .as("module_count"),
-      eb
-        .selectFrom("lessons")
-        .select(eb.fn.countAll<string>().as("n"))
-        .whereRef("lessons.course_id", "=", "courses.id")
-        .as("lesson_count"),
-    ])
+    .select(countsOfCourse)
     .$if(filter.status !== undefined, (qb) => qb.where("courses.status", "=", filter.status ?? "published"))
     .orderBy("courses.title");
   if (filter.search) {
@@ -52,18 +58,7 @@ export function findCourse(db: Database, courseId: string) {
   return db
     .selectFrom("courses")
     .select(courseColumns)
-    .select((eb) => [
-      eb
-        .selectFrom("modules")
-        .select(eb.fn.countAll<string>().as("n"))
-        .whereRef("modules.course_id", "=", "courses.id")
-        .as("module_count"),
-      eb
-        .selectFrom("lessons")
-        .select(eb.fn.countAll<string>().as("n"))
-        .whereRef("lessons.course_id", "=", "courses.id")
-        .as("lesson_count"),
-    ])
+    .select(countsOfCourse)
     .where("courses.id", "=", courseId)
     .executeTakeFirst();
 }
