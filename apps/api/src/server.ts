@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
+import { mountSamlRoutes } from "./saml-routes.ts";
 import { mountWebApps } from "./web-apps.ts";
 
 export interface ServerOptions {
@@ -113,6 +114,8 @@ export function createServer({
         }),
     }),
   );
+
+  mountSamlRoutes(app, { services, secureCookies, clientAddress });
 
   if (webAppsDir) {
     const missing = mountWebApps(app, webAppsDir);

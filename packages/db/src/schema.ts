@@ -130,14 +130,45 @@ export interface RateLimitWindows {
   window_started_at: Timestamp;
 }
 
+export interface SamlAuthnRequests {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  id: string;
+  identity_provider_id: string;
+  institution_id: string;
+  return_to: string;
+}
+
+export interface SamlIdentityLinks {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  identity_provider_id: string;
+  institution_id: string;
+  last_signed_in_at: Timestamp | null;
+  name_id: string;
+  user_id: string;
+}
+
 export interface SamlIdentityProviders {
+  assertable_roles: Generated<string[]>;
+  attribute_map: Generated<Json>;
   certificates: string[];
   created_at: Generated<Timestamp>;
   entity_id: string;
   id: Generated<string>;
   institution_id: string;
   name: string;
+  slo_url: string | null;
   sso_url: string;
+  trusts_email: Generated<boolean>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SamlSeenAssertions {
+  assertion_id: string;
+  expires_at: Timestamp;
+  identity_provider_id: string;
+  institution_id: string;
 }
 
 export interface Sessions {
@@ -189,7 +220,10 @@ export interface DB {
   memberships: Memberships;
   password_credentials: PasswordCredentials;
   rate_limit_windows: RateLimitWindows;
+  saml_authn_requests: SamlAuthnRequests;
+  saml_identity_links: SamlIdentityLinks;
   saml_identity_providers: SamlIdentityProviders;
+  saml_seen_assertions: SamlSeenAssertions;
   sessions: Sessions;
   sign_in_lockouts: SignInLockouts;
   users: Users;
