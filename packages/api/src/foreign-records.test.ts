@@ -1,4 +1,5 @@
 import { generateApiKey } from "@learnops/auth/api-keys";
+import { testIdentityProviderKeys } from "@learnops/auth/saml/testing/keys";
 import type { Role } from "@learnops/contracts/auth";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { listOwnMemberships } from "@learnops/db/queries/memberships";
@@ -25,6 +26,7 @@ interface Foreign {
   membershipId: string;
   clientGroupId: string;
   apiKeyId: string;
+  identityProviderId: string;
 }
 
 type Declaration =
@@ -62,6 +64,19 @@ const declarations: Record<string, Declaration> = {
     kind: "record",
     role: "course_admin",
     input: (f) => ({ clientGroupId: f.clientGroupId, name: "Taken over" }),
+  },
+  "identityProviders.create": none,
+  "identityProviders.list": { kind: "list", role: "course_admin" },
+  "identityProviders.remove": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ identityProviderId: f.identityProviderId }),
+  },
+  "identityProviders.signInOptions": none,
+  "identityProviders.update": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ identityProviderId: f.identityProviderId, name: "Taken over", trustsEmail: true }),
   },
   "institutions.bySlug": none,
   "institutions.directory": none,
@@ -149,6 +164,20 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
 
+  foreign.identityProviderId = (
+    await db
+      .insertInto("saml_identity_providers")
+      .values({
+        institution_id: northwind,
+        name: "Northwind staff directory",
+        entity_id: "https://idp.northwind.example.org/saml",
+        sso_url: "https://idp.northwind.example.org/sso",
+        certificates: [testIdentityProviderKeys.certificate],
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
+
   for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
     const person = await db
       .insertInto("users")
@@ -179,13 +208,14 @@ async function callerAs(role: Role) {
 
 /** Everything of Northwind's a procedure could change: compared before and after each refused call. */
 async function northwindSnapshot() {
-  const [memberships, groups, keys, accounts] = await Promise.all([
+  const [memberships, groups, keys, accounts, identityProviders] = await Promise.all([
     db.selectFrom("memberships").select(["id", "role", "status", "client_group_id"]).orderBy("id").execute(),
     db.selectFrom("client_groups").select(["id", "name"]).orderBy("id").execute(),
     db.selectFrom("api_keys").select(["id", "revoked_at"]).orderBy("id").execute(),
     db.selectFrom("users").select(["id", "status"]).orderBy("id").execute(),
+    db.selectFrom("saml_identity_providers").select(["id", "name", "trusts_email"]).orderBy("id").execute(),
   ]);
-  return { memberships, groups, keys, accounts };
+  return { memberships, groups, keys, accounts, identityProviders };
 }
 
 describe("another institution's records", () => {

@@ -3,6 +3,7 @@ import { apiKeysRouter } from "./routers/api-keys.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { authRouter } from "./routers/auth.ts";
 import { clientGroupsRouter } from "./routers/client-groups.ts";
+import { identityProvidersRouter } from "./routers/identity-providers.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
 import { meRouter } from "./routers/me.ts";
 import { membershipsRouter } from "./routers/memberships.ts";
@@ -17,6 +18,7 @@ export const appRouter = router({
   audit: auditRouter,
   auth: authRouter,
   clientGroups: clientGroupsRouter,
+  identityProviders: identityProvidersRouter,
   me: meRouter,
   memberships: membershipsRouter,
   institutions: institutionsRouter,

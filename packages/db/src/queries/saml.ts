@@ -189,3 +189,65 @@ export function insertProvisionedMembership(
 export function findClientGroupByName(db: Database, name: string) {
   return db.selectFrom("client_groups").select("id").where("name", "=", name).executeTakeFirst();
 }
+
+export interface IdentityProviderValues {
+  name: string;
+  entityId: string;
+  ssoUrl: string;
+  sloUrl: string | null;
+  certificates: string[];
+  trustsEmail: boolean;
+  assertableRoles: string[];
+  attributeMap: Record<string, string>;
+}
+
+/** Adds an identity provider to the current institution; undefined when its entity id is already configured. */
+export function insertIdentityProvider(db: Database, institutionId: string, values: IdentityProviderValues) {
+  return db
+    .insertInto("saml_identity_providers")
+    .values({
+      institution_id: institutionId,
+      name: values.name,
+      entity_id: values.entityId,
+      sso_url: values.ssoUrl,
+      slo_url: values.sloUrl,
+      certificates: values.certificates,
+      trusts_email: values.trustsEmail,
+      assertable_roles: values.assertableRoles,
+      attribute_map: JSON.stringify(values.attributeMap),
+    })
+    .onConflict((oc) => oc.columns(["institution_id", "entity_id"]).doNothing())
+    .returning(identityProviderColumns)
+    .executeTakeFirst();
+}
+
+export function updateIdentityProvider(
+  db: Database,
+  id: string,
+  values: Partial<Omit<IdentityProviderValues, "entityId">>,
+) {
+  return db
+    .updateTable("saml_identity_providers")
+    .set({
+      ...(values.name !== undefined && { name: values.name }),
+      ...(values.ssoUrl !== undefined && { sso_url: values.ssoUrl }),
+      ...(values.sloUrl !== undefined && { slo_url: values.sloUrl }),
+      ...(values.certificates !== undefined && { certificates: values.certificates }),
+      ...(values.trustsEmail !== undefined && { trusts_email: values.trustsEmail }),
+      ...(values.assertableRoles !== undefined && { assertable_roles: values.assertableRoles }),
+      ...(values.attributeMap !== undefined && { attribute_map: JSON.stringify(values.attributeMap) }),
+      updated_at: new Date(),
+    })
+    .where("id", "=", id)
+    .returning(identityProviderColumns)
+    .executeTakeFirst();
+}
+
+/** Removes an identity provider with its pending requests, remembered assertions and account links. */
+export function deleteIdentityProvider(db: Database, id: string) {
+  return db
+    .deleteFrom("saml_identity_providers")
+    .where("id", "=", id)
+    .returning(["id", "name", "entity_id"])
+    .executeTakeFirst();
+}
