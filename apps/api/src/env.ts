@@ -53,6 +53,11 @@ const apiEnv = z
       .int()
       .min(1)
       .default(defaultAccountLockoutPolicy.lockSeconds / 60),
+    /**
+     * Serve the built-in demo identity provider at /demo-idp/ (Lakeside's "Sign in with" button). Only the
+     * main job sets it, together with demo data; never in production: its key pair is public.
+     */
+    LEARNOPS_DEMO_IDP: booleanFlag.default(false),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),

@@ -27,6 +27,7 @@ const app = createServer({
   webAppsDir: env.SERVE_WEB_APPS ? env.WEB_APPS_DIR : null,
   secureCookies: env.COOKIE_SECURE,
   trustedOrigins: env.TRUSTED_ORIGINS,
+  demoIdentityProvider: env.LEARNOPS_DEMO_IDP,
 });
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {

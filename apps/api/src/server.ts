@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
+import { mountDemoIdentityProvider } from "./demo-idp-routes.ts";
 import { mountSamlRoutes } from "./saml-routes.ts";
 import { mountWebApps } from "./web-apps.ts";
 
@@ -20,6 +21,8 @@ export interface ServerOptions {
   secureCookies?: boolean;
   /** Origins besides the API's own allowed to send cookie-authenticated mutations. */
   trustedOrigins?: readonly string[];
+  /** Serve the demo identity provider at /demo-idp/ (demo mode only; its key pair is public). */
+  demoIdentityProvider?: boolean;
 }
 
 type ServerEnv = { Variables: { requestId: string; log: Logger } };
@@ -40,6 +43,7 @@ export function createServer({
   webAppsDir,
   secureCookies = true,
   trustedOrigins = [],
+  demoIdentityProvider = false,
 }: ServerOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
@@ -116,6 +120,10 @@ export function createServer({
   );
 
   mountSamlRoutes(app, { services, secureCookies, clientAddress });
+  if (demoIdentityProvider) {
+    mountDemoIdentityProvider(app, { publicUrl: services.publicUrl });
+    log.warn("serving the demo identity provider at /demo-idp/: demo mode only, never in production");
+  }
 
   if (webAppsDir) {
     const missing = mountWebApps(app, webAppsDir);
