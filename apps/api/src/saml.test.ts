@@ -1,5 +1,6 @@
-import { localPublicUrl as publicUrl } from "@learnops/api/context";
-import { resolveSession } from "@learnops/api/sessions";
+import { createContextInner, localPublicUrl as publicUrl } from "@learnops/api/context";
+import { createCaller } from "@learnops/api/root";
+import { resolveSession, startSession } from "@learnops/api/sessions";
 import { type SamlRefusalReason, samlRefusalReasons } from "@learnops/auth/saml/refusals";
 import { serviceProviderEndpoints } from "@learnops/auth/saml/service-provider";
 import {
@@ -13,6 +14,8 @@ import {
 } from "@learnops/auth/saml/simulated-identity-provider";
 import { attackerKeys, nextIdentityProviderKeys, testIdentityProviderKeys } from "@learnops/auth/saml/testing/keys";
 import { readSessionToken } from "@learnops/auth/session-cookie";
+import { listOwnMemberships } from "@learnops/db/queries/memberships";
+import { withUser } from "@learnops/db/tenancy";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
@@ -79,6 +82,20 @@ beforeAll(async () => {
     .values({ institution_id: institutionId, name: "Harbour Clinics" })
     .execute();
 });
+
+/** A member of Lakeside's staff, signed in with a password, calling procedures. */
+async function staffCaller(role: "course_admin") {
+  const user = await ownerDb
+    .insertInto("users")
+    .values({ email: `${role}.${Date.now()}@lakeside.example.edu`, display_name: `Lakeside ${role}` })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await ownerDb.insertInto("memberships").values({ institution_id: institutionId, user_id: user.id, role }).execute();
+  const membership = (await withUser(appDb, user.id, (trx) => listOwnMemberships(trx, user.id)))[0] ?? null;
+  const { token } = await startSession(appDb, { userId: user.id, membership, ip: null, userAgent: null }, new Date());
+  const session = await resolveSession(appDb, token, new Date());
+  return createCaller(createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null, session }));
+}
 
 /** Starts a sign-in as the browser would and returns the id of the request the IdP receives. */
 async function startSignIn(idp = identityProviderId, query = ""): Promise<string> {
@@ -329,6 +346,76 @@ describe("accounts that already exist", () => {
     expect(
       await ownerDb.selectFrom("saml_identity_links").select("id").where("name_id", "=", "ada-idp-1").execute(),
     ).toEqual([]);
+  });
+
+  it("are linked once an admin of the institution confirms the refused sign-in's link request", async () => {
+    const requests = await ownerDb
+      .selectFrom("saml_link_requests")
+      .select(["id", "name_id", "asserted_email"])
+      .where("institution_id", "=", institutionId)
+      .execute();
+    expect(requests.map(({ name_id, asserted_email }) => ({ name_id, asserted_email }))).toEqual([
+      { name_id: "ada-idp-1", asserted_email: "ada@lakeside.example.edu" },
+    ]);
+    const admin = await staffCaller("course_admin");
+    const listed = await admin.identityProviders.linkRequests();
+    expect(listed).toMatchObject([
+      {
+        nameId: "ada-idp-1",
+        email: "ada@lakeside.example.edu",
+        identityProviderName: "Lakeside College staff and students",
+      },
+    ]);
+    await expect(admin.identityProviders.confirmLink({ linkRequestId: listed[0]?.id ?? "" })).resolves.toEqual({
+      linked: true,
+    });
+    await expect(admin.identityProviders.confirmLink({ linkRequestId: listed[0]?.id ?? "" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+
+    const response = await postResponse(
+      toBase64(
+        signed(
+          content(await startSignIn(), { nameId: "ada-idp-1", attributes: { email: "ada@lakeside.example.edu" } }),
+        ),
+      ),
+    );
+    expect(response.status).toBe(303);
+    const session = await resolveSession(appDb, readSessionToken(response.headers.get("set-cookie")) ?? "", new Date());
+    expect(session?.user.displayName).toBe("Ada");
+    expect(session?.membership).toMatchObject({ institution_slug: slug, role: "learner" });
+  });
+
+  it("start sessions that act in the signing institution only, never in the account's other institutions", async () => {
+    const other = await ownerDb
+      .insertInto("institutions")
+      .values({ slug: "other-college", display_name: "Other College", primary_colour: "#333333" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const ada = await ownerDb
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "ada@lakeside.example.edu")
+      .executeTakeFirstOrThrow();
+    const elsewhere = await ownerDb
+      .insertInto("memberships")
+      .values({ institution_id: other.id, user_id: ada.id, role: "course_admin" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const response = await postResponse(
+      toBase64(signed(content(await startSignIn(), { nameId: "ada-idp-1", attributes: {} }))),
+    );
+    const token = readSessionToken(response.headers.get("set-cookie")) ?? "";
+    const session = await resolveSession(appDb, token, new Date());
+    expect(session?.samlInstitutionId).toBe(institutionId);
+    const caller = createCaller(
+      createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null, session }),
+    );
+    expect((await caller.me.memberships()).map((membership) => membership.institution.slug)).toEqual([slug]);
+    await expect(caller.me.switchMembership({ membershipId: elsewhere.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining("Sign in with your password to act at Other College"),
+    });
   });
 
   it("are linked by a verified address when the identity provider is trusted for addresses, and not otherwise", async () => {

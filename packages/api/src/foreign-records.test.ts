@@ -27,6 +27,7 @@ interface Foreign {
   clientGroupId: string;
   apiKeyId: string;
   identityProviderId: string;
+  linkRequestId: string;
 }
 
 type Declaration =
@@ -65,7 +66,18 @@ const declarations: Record<string, Declaration> = {
     role: "course_admin",
     input: (f) => ({ clientGroupId: f.clientGroupId, name: "Taken over" }),
   },
+  "identityProviders.confirmLink": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ linkRequestId: f.linkRequestId }),
+  },
   "identityProviders.create": none,
+  "identityProviders.linkRequests": { kind: "list", role: "course_admin" },
+  "identityProviders.rejectLink": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ linkRequestId: f.linkRequestId }),
+  },
   "identityProviders.list": { kind: "list", role: "course_admin" },
   "identityProviders.remove": {
     kind: "record",
@@ -178,6 +190,20 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
 
+  foreign.linkRequestId = (
+    await db
+      .insertInto("saml_link_requests")
+      .values({
+        institution_id: northwind,
+        identity_provider_id: foreign.identityProviderId,
+        name_id: "ada-at-northwind-idp",
+        user_id: foreign.userId,
+        asserted_email: "ada.learner@example.org",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
+
   for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
     const person = await db
       .insertInto("users")
@@ -208,14 +234,16 @@ async function callerAs(role: Role) {
 
 /** Everything of Northwind's a procedure could change: compared before and after each refused call. */
 async function northwindSnapshot() {
-  const [memberships, groups, keys, accounts, identityProviders] = await Promise.all([
+  const [memberships, groups, keys, accounts, identityProviders, linkRequests, links] = await Promise.all([
     db.selectFrom("memberships").select(["id", "role", "status", "client_group_id"]).orderBy("id").execute(),
     db.selectFrom("client_groups").select(["id", "name"]).orderBy("id").execute(),
     db.selectFrom("api_keys").select(["id", "revoked_at"]).orderBy("id").execute(),
     db.selectFrom("users").select(["id", "status"]).orderBy("id").execute(),
     db.selectFrom("saml_identity_providers").select(["id", "name", "trusts_email"]).orderBy("id").execute(),
+    db.selectFrom("saml_link_requests").select(["id"]).orderBy("id").execute(),
+    db.selectFrom("saml_identity_links").select(["id"]).orderBy("id").execute(),
   ]);
-  return { memberships, groups, keys, accounts, identityProviders };
+  return { memberships, groups, keys, accounts, identityProviders, linkRequests, links };
 }
 
 describe("another institution's records", () => {

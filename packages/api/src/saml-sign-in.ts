@@ -30,6 +30,7 @@ import {
   listMembershipsInInstitution,
   rememberAssertion,
   touchIdentityLink,
+  upsertLinkRequest,
 } from "@learnops/db/queries/saml";
 import { withTenant, withUser } from "@learnops/db/tenancy";
 import { type NewSession, startSession } from "./sessions.ts";
@@ -52,6 +53,19 @@ export class SamlEndpointNotFound extends Error {
   constructor(what: string) {
     super(`${what} was not found`);
     this.what = what;
+  }
+}
+
+/** An existing account the assertion may not be linked to on its address alone: an admin may confirm it. */
+class AccountLinkRequired extends SamlRefusal {
+  readonly userId: string;
+  readonly email: string;
+  readonly nameId: string;
+  constructor(params: { userId: string; email: string; nameId: string }) {
+    super("account_link_required", `account ${params.userId}`);
+    this.userId = params.userId;
+    this.email = params.email;
+    this.nameId = params.nameId;
   }
 }
 
@@ -187,7 +201,18 @@ export async function completeSamlSignIn(
     if (!membership) throw new Error("the membership just provisioned is not visible to its person");
     const session = await startSession(
       services.db,
-      { userId: signedIn.userId, membership, ip: params.ip, userAgent: params.userAgent },
+      {
+        userId: signedIn.userId,
+        membership,
+        ip: params.ip,
+        userAgent: params.userAgent,
+        saml: {
+          institutionId: institution.id,
+          identityProviderId: row.id,
+          nameId: verified.nameId,
+          sessionIndex: verified.sessionIndex,
+        },
+      },
       params.now,
     );
     await withTenant(services.db, { institutionId: institution.id, userId: signedIn.userId }, (trx) =>
@@ -206,8 +231,18 @@ export async function completeSamlSignIn(
     return { ...session, returnTo: verified.returnTo, userId: signedIn.userId, membershipId: membership.id };
   } catch (error) {
     if (!(error instanceof SamlRefusal)) throw error;
-    await withTenant(services.db, scope, (trx) =>
-      appendAuditEvent(trx, {
+    await withTenant(services.db, scope, async (trx) => {
+      if (error instanceof AccountLinkRequired && identityProviderId) {
+        await upsertLinkRequest(trx, {
+          institutionId: institution.id,
+          identityProviderId,
+          nameId: error.nameId,
+          userId: error.userId,
+          email: error.email,
+          now: params.now,
+        });
+      }
+      await appendAuditEvent(trx, {
         institutionId: institution.id,
         action: "saml.sign_in_refused",
         targetType: identityProviderId ? "saml_identity_provider" : null,
@@ -215,8 +250,8 @@ export async function completeSamlSignIn(
         after: { reason: error.reason, detail: error.detail?.slice(0, 500) ?? null },
         requestId: params.requestId,
         ip: params.ip,
-      }),
-    );
+      });
+    });
     throw new SamlSignInRefused(error, institution);
   }
 }
@@ -260,7 +295,7 @@ async function provision(
     const existing = await findUserByEmail(trx, person.email);
     if (existing) {
       if (!identityProvider.trusts_email || !existing.email_verified_at)
-        throw new SamlRefusal("account_link_required", `account ${existing.id}`);
+        throw new AccountLinkRequired({ userId: existing.id, email: existing.email, nameId });
       user = existing;
     } else {
       user = await insertProvisionedUser(trx, {

@@ -109,3 +109,20 @@ export type ServiceProviderView = z.infer<typeof serviceProviderView>;
 /** An identity provider as the public sign-in page shows it: "Sign in with <name>". */
 export const signInOption = z.object({ name: z.string(), signInUrl: z.string() });
 export type SignInOption = z.infer<typeof signInOption>;
+
+export const linkRequestIdInput = z.object({ linkRequestId: uuid });
+export type LinkRequestIdInput = z.infer<typeof linkRequestIdInput>;
+
+/**
+ * A sign-in refused because an account with the asserted address exists: confirming links the identity
+ * provider's account (its NameID) to it, so the person's next single sign-on works.
+ */
+export const linkRequestView = z.object({
+  id: uuid,
+  identityProviderId: uuid,
+  identityProviderName: z.string(),
+  nameId: z.string(),
+  email: z.string(),
+  requestedAt: z.iso.datetime(),
+});
+export type LinkRequestView = z.infer<typeof linkRequestView>;

@@ -164,6 +164,16 @@ export interface SamlIdentityProviders {
   updated_at: Generated<Timestamp>;
 }
 
+export interface SamlLinkRequests {
+  asserted_email: string;
+  id: Generated<string>;
+  identity_provider_id: string;
+  institution_id: string;
+  name_id: string;
+  requested_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface SamlSeenAssertions {
   assertion_id: string;
   expires_at: Timestamp;
@@ -181,6 +191,10 @@ export interface Sessions {
   id: string;
   idle_expires_at: Timestamp;
   ip: string | null;
+  saml_identity_provider_id: string | null;
+  saml_institution_id: string | null;
+  saml_name_id: string | null;
+  saml_session_index: string | null;
   user_agent: string | null;
   user_id: string;
 }
@@ -223,6 +237,7 @@ export interface DB {
   saml_authn_requests: SamlAuthnRequests;
   saml_identity_links: SamlIdentityLinks;
   saml_identity_providers: SamlIdentityProviders;
+  saml_link_requests: SamlLinkRequests;
   saml_seen_assertions: SamlSeenAssertions;
   sessions: Sessions;
   sign_in_lockouts: SignInLockouts;

@@ -12,6 +12,8 @@ import {
   createIdentityProviderInput,
   type IdentityProviderView,
   identityProviderIdInput,
+  type LinkRequestView,
+  linkRequestIdInput,
   updateIdentityProviderInput,
 } from "@learnops/contracts/identity-providers";
 import { institutionBySlugInput } from "@learnops/contracts/institutions";
@@ -20,8 +22,11 @@ import {
   deleteIdentityProvider,
   findIdentityProvider,
   type IdentityProviderRow,
+  insertIdentityLink,
   insertIdentityProvider,
   listIdentityProviders,
+  listLinkRequests,
+  takeLinkRequest,
   updateIdentityProvider,
 } from "@learnops/db/queries/saml";
 import { withTenant } from "@learnops/db/tenancy";
@@ -185,6 +190,63 @@ export const identityProvidersRouter = router({
         before: { name: removed.name, entityId: removed.entity_id },
       });
       return { removed: true };
+    }),
+
+  /** Sign-ins refused because an account with the asserted address exists, waiting for an admin. */
+  linkRequests: permittedProcedure("identity_providers.manage").query(
+    async ({ ctx }): Promise<LinkRequestView[]> =>
+      (await listLinkRequests(ctx.db)).map((request) => ({
+        id: request.id,
+        identityProviderId: request.identity_provider_id,
+        identityProviderName: request.identity_provider_name,
+        nameId: request.name_id,
+        email: request.asserted_email,
+        requestedAt: request.requested_at.toISOString(),
+      })),
+  ),
+
+  /**
+   * Links the identity provider's account to the existing account with that address: the admin confirms it
+   * is the same person. The link gives a membership here only: a session from single sign-on acts in this
+   * institution alone, never in the account's other institutions.
+   */
+  confirmLink: permittedProcedure("identity_providers.manage")
+    .input(linkRequestIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const request = await takeLinkRequest(ctx.db, input.linkRequestId);
+      if (!request) throw notFound("Link request");
+      const link = await insertIdentityLink(ctx.db, {
+        institutionId: ctx.institutionId,
+        identityProviderId: request.identity_provider_id,
+        nameId: request.name_id,
+        userId: request.user_id,
+        now: ctx.now(),
+      });
+      await recordAction(ctx, {
+        action: "saml.identity_link_confirmed",
+        targetType: "saml_identity_link",
+        targetId: link.id,
+        after: { identityProviderId: request.identity_provider_id, nameId: request.name_id, userId: request.user_id },
+      });
+      return { linked: true };
+    }),
+
+  rejectLink: permittedProcedure("identity_providers.manage")
+    .input(linkRequestIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const request = await takeLinkRequest(ctx.db, input.linkRequestId);
+      if (!request) throw notFound("Link request");
+      await recordAction(ctx, {
+        action: "saml.identity_link_rejected",
+        targetType: "saml_link_request",
+        targetId: request.id,
+        before: {
+          identityProviderId: request.identity_provider_id,
+          nameId: request.name_id,
+          email: request.asserted_email,
+        },
+      });
+      return { rejected: true };
     }),
 
   /** The "Sign in with …" buttons of an institution's public sign-in page. */

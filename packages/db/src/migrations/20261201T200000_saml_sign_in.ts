@@ -9,7 +9,7 @@ import { type Kysely, sql } from "kysely";
 // `institution_id`, row-level security enabled and forced, one tenant_isolation policy, grants to
 // learnops_app.
 
-const newTables = ["saml_authn_requests", "saml_seen_assertions", "saml_identity_links"] as const;
+const newTables = ["saml_authn_requests", "saml_seen_assertions", "saml_identity_links", "saml_link_requests"] as const;
 
 /** http:// only for this machine (the demo identity provider); everything else must be https://. */
 const endpointCheck = (column: string) =>
@@ -76,14 +76,46 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now(),
       last_signed_in_at timestamptz,
       unique (identity_provider_id, name_id),
-      unique (identity_provider_id, user_id),
       foreign key (identity_provider_id, institution_id)
         references saml_identity_providers (id, institution_id) on delete cascade
     )`.execute(db);
   await sql`create index saml_identity_links_user_idx on saml_identity_links (user_id)`.execute(db);
 
+  // A sign-in refused because an account with the asserted address exists but may not be linked on the
+  // address alone: an admin of the institution may confirm (or reject) the link.
   await sql`
-    grant select, insert, update, delete on saml_authn_requests, saml_seen_assertions, saml_identity_links
+    create table saml_link_requests (
+      id uuid primary key default gen_random_uuid(),
+      institution_id uuid not null references institutions (id) on delete cascade,
+      identity_provider_id uuid not null,
+      name_id text not null check (length(name_id) between 1 and 256),
+      user_id uuid not null references users (id) on delete cascade,
+      asserted_email text not null,
+      requested_at timestamptz not null default now(),
+      unique (identity_provider_id, name_id),
+      foreign key (identity_provider_id, institution_id)
+        references saml_identity_providers (id, institution_id) on delete cascade
+    )`.execute(db);
+
+  // A session started by an institution's identity provider acts only in that institution: an identity
+  // provider vouches for its own people, never for what the same account may do elsewhere. What single
+  // logout needs (the NameID and SessionIndex the identity provider knows the session by) is kept with it.
+  await sql`
+    alter table sessions
+      add column saml_institution_id uuid references institutions (id) on delete cascade,
+      add column saml_identity_provider_id uuid references saml_identity_providers (id) on delete cascade,
+      add column saml_name_id text,
+      add column saml_session_index text,
+      add constraint sessions_saml_check check (
+        (saml_institution_id is null) = (saml_identity_provider_id is null)
+        and (saml_institution_id is null) = (saml_name_id is null)
+        and (saml_session_index is null or saml_institution_id is not null))`.execute(db);
+  await sql`create index sessions_saml_idx on sessions (saml_identity_provider_id, saml_name_id)
+    where saml_identity_provider_id is not null`.execute(db);
+
+  await sql`
+    grant select, insert, update, delete on saml_authn_requests, saml_seen_assertions, saml_identity_links,
+      saml_link_requests
     to learnops_app`.execute(db);
   for (const table of newTables) {
     await sql`alter table ${sql.table(table)} enable row level security`.execute(db);
@@ -96,7 +128,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`drop table saml_identity_links, saml_seen_assertions, saml_authn_requests`.execute(db);
+  await sql`
+    alter table sessions
+      drop constraint sessions_saml_check,
+      drop column saml_institution_id, drop column saml_identity_provider_id, drop column saml_name_id,
+      drop column saml_session_index`.execute(db);
+  await sql`drop table saml_link_requests, saml_identity_links, saml_seen_assertions, saml_authn_requests`.execute(db);
   await sql`
     alter table saml_identity_providers
       drop constraint saml_identity_providers_id_institution_id_key,

@@ -251,3 +251,60 @@ export function deleteIdentityProvider(db: Database, id: string) {
     .returning(["id", "name", "entity_id"])
     .executeTakeFirst();
 }
+
+/** Remembers a refused link (an existing account, an address not to be trusted alone) for an admin to decide. */
+export function upsertLinkRequest(
+  db: Database,
+  request: {
+    institutionId: string;
+    identityProviderId: string;
+    nameId: string;
+    userId: string;
+    email: string;
+    now: Date;
+  },
+) {
+  return db
+    .insertInto("saml_link_requests")
+    .values({
+      institution_id: request.institutionId,
+      identity_provider_id: request.identityProviderId,
+      name_id: request.nameId,
+      user_id: request.userId,
+      asserted_email: request.email,
+      requested_at: request.now,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["identity_provider_id", "name_id"])
+        .doUpdateSet({ user_id: request.userId, asserted_email: request.email, requested_at: request.now }),
+    )
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}
+
+/** Pending link requests of the current institution, newest first, with their identity provider's name. */
+export function listLinkRequests(db: Database) {
+  return db
+    .selectFrom("saml_link_requests")
+    .innerJoin("saml_identity_providers", "saml_identity_providers.id", "saml_link_requests.identity_provider_id")
+    .select([
+      "saml_link_requests.id",
+      "saml_link_requests.name_id",
+      "saml_link_requests.asserted_email",
+      "saml_link_requests.requested_at",
+      "saml_identity_providers.id as identity_provider_id",
+      "saml_identity_providers.name as identity_provider_name",
+    ])
+    .orderBy("saml_link_requests.requested_at", "desc")
+    .execute();
+}
+
+/** Takes a link request out (to confirm or reject it); undefined when it is not the current institution's. */
+export function takeLinkRequest(db: Database, id: string) {
+  return db
+    .deleteFrom("saml_link_requests")
+    .where("id", "=", id)
+    .returning(["id", "institution_id", "identity_provider_id", "name_id", "user_id", "asserted_email"])
+    .executeTakeFirst();
+}

@@ -21,6 +21,7 @@ export function findSession(db: Database, id: string) {
       "sessions.created_at",
       "sessions.idle_expires_at",
       "sessions.absolute_expires_at",
+      "sessions.saml_institution_id",
       "users.email",
       "users.display_name",
       "users.status",
