@@ -1,5 +1,7 @@
 import {
+  beginSamlLogout,
   beginSamlSignIn,
+  completeIdpLogout,
   completeSamlSignIn,
   isSamlReturnApp,
   SamlEndpointNotFound,
@@ -9,7 +11,8 @@ import {
   samlMetadata,
 } from "@learnops/api/saml-sign-in";
 import { samlRefusalReasons } from "@learnops/auth/saml/refusals";
-import { serializeSessionCookie } from "@learnops/auth/session-cookie";
+import { readSessionToken, serializeBlankSessionCookie, serializeSessionCookie } from "@learnops/auth/session-cookie";
+import { sessionIdFromToken } from "@learnops/auth/session-tokens";
 import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
@@ -130,6 +133,68 @@ export function mountSamlRoutes(
       });
       c.header("Cache-Control", "no-store");
       return c.redirect(redirectUrl, 302);
+    } catch (error) {
+      if (error instanceof SamlEndpointNotFound) return notFoundPage(c, error);
+      throw error;
+    }
+  });
+
+  // Single logout. A LogoutRequest from the identity provider (IdP-initiated) is verified as strictly as a
+  // login response and ends the sessions it names; a LogoutResponse (the end of an SP-initiated logout)
+  // changes nothing here, the session having ended before the browser left, so it only leads back.
+  app.get("/auth/saml/:institution/slo", async (c) => {
+    try {
+      if (c.req.query("SAMLRequest") === undefined) {
+        const institution = c.req.param("institution");
+        return c.redirect(`/learn/${encodeURIComponent(institution)}`, 303);
+      }
+      const outcome = await completeIdpLogout(services, {
+        slug: c.req.param("institution"),
+        url: c.req.url,
+        requestId: c.get("requestId"),
+        ip: options.clientAddress(c),
+        now: new Date(),
+      });
+      c.header("Cache-Control", "no-store");
+      if (outcome.redirectUrl) return c.redirect(outcome.redirectUrl, 302);
+      return c.html(
+        samlProblemPage({
+          institution: outcome.institution,
+          title: "You are signed out",
+          message: "Your institution signed you out of LearnOps.",
+          reference: c.get("requestId"),
+        }).replace('class="problem" role="alert"', 'class="problem" role="status"'),
+        200,
+      );
+    } catch (error) {
+      if (error instanceof SamlEndpointNotFound) return notFoundPage(c, error);
+      if (error instanceof SamlSignInRefused) {
+        c.get("log").warn({ reason: error.refusal.reason, detail: error.refusal.detail }, "SAML logout refused");
+        return problem(
+          c,
+          400,
+          error.institution,
+          "We could not sign you out",
+          samlRefusalReasons[error.refusal.reason],
+        );
+      }
+      throw error;
+    }
+  });
+
+  /** SP-initiated logout: ends this session, then lets the identity provider end its own where it can. */
+  app.get("/auth/saml/:institution/logout", async (c) => {
+    try {
+      const token = readSessionToken(c.req.header("cookie") ?? null);
+      const { redirectUrl } = await beginSamlLogout(services, {
+        slug: c.req.param("institution"),
+        sessionId: token ? sessionIdFromToken(token) : null,
+        requestId: c.get("requestId"),
+        ip: options.clientAddress(c),
+      });
+      c.header("Set-Cookie", serializeBlankSessionCookie({ secure: options.secureCookies }));
+      c.header("Cache-Control", "no-store");
+      return c.redirect(redirectUrl, 303);
     } catch (error) {
       if (error instanceof SamlEndpointNotFound) return notFoundPage(c, error);
       throw error;

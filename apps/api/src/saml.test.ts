@@ -5,6 +5,7 @@ import { type SamlRefusalReason, samlRefusalReasons } from "@learnops/auth/saml/
 import { serviceProviderEndpoints } from "@learnops/auth/saml/service-provider";
 import {
   loginResponseXml,
+  logoutRequestUrl,
   newSamlId,
   type ResponseContent,
   readRedirectAuthnRequest,
@@ -735,5 +736,120 @@ describe("signature wrapping (XSW1–XSW8) is refused", () => {
 
   it("no wrapped response signed in any of these ways created an account for the impersonated address", async () => {
     expect(await ownerDb.selectFrom("users").select("id").where("email", "=", evil).execute()).toEqual([]);
+  });
+});
+
+describe("single logout", () => {
+  const nameId = "logout@lakeside.example.edu";
+
+  async function signedInSession() {
+    const response = await postResponse(toBase64(signed(content(await startSignIn(), { nameId, attributes: {} }))));
+    expect(response.status).toBe(303);
+    return readSessionToken(response.headers.get("set-cookie")) ?? "";
+  }
+
+  /** The path and query of a logout request URL, to request from the app in this process. */
+  const pathOf = (url: string) => {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  };
+
+  function idpLogout(overrides: Partial<Parameters<typeof logoutRequestUrl>[0]> = {}) {
+    return logoutRequestUrl({
+      keys: testIdentityProviderKeys,
+      issuer: idpEntityId,
+      serviceProvider: { entityId: sp.entityId, sloUrl: sp.sloUrl },
+      nameId,
+      ...overrides,
+    });
+  }
+
+  async function lastLogoutRefusal() {
+    const event = await ownerDb
+      .selectFrom("audit_events")
+      .select("after")
+      .where("action", "=", "saml.logout_refused")
+      .orderBy("id", "desc")
+      .executeTakeFirst();
+    return (event?.after as { reason: string } | undefined)?.reason;
+  }
+
+  it("ends the sessions an identity provider's signed logout request names (IdP-initiated)", async () => {
+    const token = await signedInSession();
+    expect(await resolveSession(appDb, token, new Date())).not.toBeNull();
+    const response = await app.request(pathOf(idpLogout()));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("You are signed out");
+    expect(await resolveSession(appDb, token, new Date())).toBeNull();
+    const event = await ownerDb
+      .selectFrom("audit_events")
+      .select("after")
+      .where("action", "=", "saml.logged_out")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(event.after).toEqual({ initiatedBy: "identity_provider", sessionsEnded: 1 });
+  });
+
+  it("answers with a logout response to the identity provider's SLO address when it has one", async () => {
+    await ownerDb
+      .updateTable("saml_identity_providers")
+      .set({ slo_url: "https://idp.lakeside.example.edu/slo" })
+      .where("id", "=", identityProviderId)
+      .execute();
+    try {
+      const token = await signedInSession();
+      const response = await app.request(pathOf(idpLogout()));
+      expect(response.status).toBe(302);
+      expect(response.headers.get("location")).toMatch(/^https:\/\/idp\.lakeside\.example\.edu\/slo\?SAMLResponse=/);
+      expect(await resolveSession(appDb, token, new Date())).toBeNull();
+
+      // SP-initiated: the session ends here, then the browser goes to the identity provider with our request.
+      const again = await signedInSession();
+      const logout = await app.request(`/auth/saml/${slug}/logout`, {
+        headers: { cookie: `learnops_session=${again}` },
+      });
+      expect(logout.status).toBe(303);
+      expect(logout.headers.get("location")).toMatch(/^https:\/\/idp\.lakeside\.example\.edu\/slo\?SAMLRequest=/);
+      expect(logout.headers.get("set-cookie")).toMatch(/Max-Age=0/);
+      expect(await resolveSession(appDb, again, new Date())).toBeNull();
+      // The identity provider's answer only leads back to the sign-in page.
+      const back = await app.request(`/auth/saml/${slug}/slo?SAMLResponse=anything`);
+      expect(back.headers.get("location")).toBe(`/learn/${slug}`);
+    } finally {
+      await ownerDb
+        .updateTable("saml_identity_providers")
+        .set({ slo_url: null })
+        .where("id", "=", identityProviderId)
+        .execute();
+    }
+  });
+
+  it("refuses an unsigned, wrongly signed, altered, misaddressed or replayed logout request, ending nothing", async () => {
+    const token = await signedInSession();
+    const refused = async (url: string, reason: string) => {
+      const response = await app.request(url);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain("We could not sign you out");
+      expect(await lastLogoutRefusal()).toBe(reason);
+    };
+    await refused(pathOf(idpLogout({ signed: false })), "unsigned");
+    await refused(pathOf(idpLogout({ keys: attackerKeys })), "bad_signature");
+    // A signature taken from a request for someone else, on a request naming this person.
+    const other = new URL(idpLogout({ nameId: "someone.else@lakeside.example.edu" }));
+    const mine = new URL(idpLogout());
+    const swapped = `${mine.pathname}?SAMLRequest=${encodeURIComponent(mine.searchParams.get("SAMLRequest") ?? "")}&SigAlg=${encodeURIComponent(other.searchParams.get("SigAlg") ?? "")}&Signature=${encodeURIComponent(other.searchParams.get("Signature") ?? "")}`;
+    await refused(swapped, "bad_signature");
+    // Made for another service provider's SLO endpoint, delivered to ours.
+    const elsewhere = new URL(
+      idpLogout({ serviceProvider: { entityId: sp.entityId, sloUrl: "https://evil.example.org/slo" } }),
+    );
+    await refused(`/auth/saml/${slug}/slo${elsewhere.search}`, "wrong_destination");
+    await refused(pathOf(idpLogout({ issuer: "https://stranger.example.org/saml" })), "unknown_identity_provider");
+    await refused(`/auth/saml/${slug}/slo?SAMLRequest=%%%`, "malformed");
+    expect(await resolveSession(appDb, token, new Date())).not.toBeNull();
+
+    const once = pathOf(idpLogout());
+    expect((await app.request(once)).status).toBe(200);
+    await refused(once, "replayed");
   });
 });

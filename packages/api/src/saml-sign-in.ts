@@ -3,12 +3,16 @@ import { SamlRefusal } from "@learnops/auth/saml/refusals";
 import {
   authnRequestLifetimeSeconds,
   createAuthnRequest,
+  createLogoutRequestUrl,
+  createLogoutResponseUrl,
   type IdentityProviderConfig,
   peekLoginResponseIssuer,
+  peekLogoutRequestIssuer,
   type ServiceProviderEndpoints,
   serviceProviderEndpoints,
   serviceProviderMetadata,
   verifyLoginResponse,
+  verifyLogoutRequest,
 } from "@learnops/auth/saml/service-provider";
 import type { Role } from "@learnops/contracts/auth";
 import type { Database } from "@learnops/db/client";
@@ -32,6 +36,7 @@ import {
   touchIdentityLink,
   upsertLinkRequest,
 } from "@learnops/db/queries/saml";
+import { deleteSamlSessions, deleteSession, findSamlSessionDetails } from "@learnops/db/queries/sessions";
 import { withTenant, withUser } from "@learnops/db/tenancy";
 import { type NewSession, startSession } from "./sessions.ts";
 
@@ -362,4 +367,155 @@ async function provision(
     },
   });
   return { userId: user.id, membershipId: membership.id };
+}
+
+/** The raw query of a request: each parameter's value as received (still URL-encoded), in order. */
+function rawQueryParameters(url: string): Map<string, string> {
+  const search = new URL(url).search.slice(1);
+  const raw = new Map<string, string>();
+  for (const pair of search.split("&")) {
+    const [name = "", value = ""] = pair.split("=", 2);
+    if (name && !raw.has(name)) raw.set(name, value);
+  }
+  return raw;
+}
+
+function decodedQueryValue(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw.replaceAll("+", "%20"));
+  } catch {
+    throw new SamlRefusal("malformed", "a query parameter is not URL-encoded");
+  }
+}
+
+/**
+ * IdP-initiated single logout: verifies the identity provider's logout request (signed, addressed to us,
+ * recent, never seen) and ends the sessions it names. Answers where to send the browser: the identity
+ * provider's SLO address with our logout response, or null when it has none. A refusal is audited
+ * (`saml.logout_refused`) and thrown as SamlSignInRefused.
+ */
+export async function completeIdpLogout(
+  services: SamlServices,
+  params: { slug: string; url: string; requestId: string | null; ip: string | null; now: Date },
+): Promise<{ redirectUrl: string | null; sessionsEnded: number; institution: SamlInstitution }> {
+  const institution = await findSamlInstitution(services.db, params.slug);
+  const scope = { institutionId: institution.id };
+  let identityProviderId: string | null = null;
+  try {
+    const raw = rawQueryParameters(params.url);
+    const query = {
+      SAMLRequest: decodedQueryValue(raw.get("SAMLRequest")) ?? "",
+      RelayState: decodedQueryValue(raw.get("RelayState")),
+      SigAlg: decodedQueryValue(raw.get("SigAlg")),
+      Signature: decodedQueryValue(raw.get("Signature")),
+    };
+    const issuer = peekLogoutRequestIssuer(query.SAMLRequest);
+    const row = issuer
+      ? await withTenant(services.db, scope, (trx) => findIdentityProviderByEntityId(trx, issuer))
+      : undefined;
+    if (!row) throw new SamlRefusal("unknown_identity_provider", `issuer ${issuer ?? "missing"}`);
+    identityProviderId = row.id;
+    const octetString = ["SAMLRequest", "RelayState", "SigAlg"]
+      .filter((name) => raw.has(name))
+      .map((name) => `${name}=${raw.get(name)}`)
+      .join("&");
+    const verified = await verifyLogoutRequest({
+      endpoints: endpointsFor(services, institution),
+      identityProvider: identityProviderConfig(row),
+      query,
+      octetString,
+      now: params.now,
+      rememberMessage: (messageId, expiresAt) =>
+        withTenant(services.db, scope, (trx) =>
+          rememberAssertion(trx, {
+            institutionId: institution.id,
+            identityProviderId: row.id,
+            assertionId: messageId,
+            expiresAt,
+            now: params.now,
+          }),
+        ),
+    });
+    const sessionsEnded = await deleteSamlSessions(services.db, {
+      identityProviderId: row.id,
+      nameId: verified.nameId,
+      sessionIndexes: verified.sessionIndexes,
+    });
+    await withTenant(services.db, scope, (trx) =>
+      appendAuditEvent(trx, {
+        institutionId: institution.id,
+        action: "saml.logged_out",
+        targetType: "saml_identity_provider",
+        targetId: row.id,
+        after: { initiatedBy: "identity_provider", sessionsEnded },
+        requestId: params.requestId,
+        ip: params.ip,
+      }),
+    );
+    const redirectUrl = row.slo_url
+      ? createLogoutResponseUrl(
+          endpointsFor(services, institution),
+          { ...identityProviderConfig(row), sloUrl: row.slo_url },
+          verified.requestId,
+          query.RelayState,
+        )
+      : null;
+    return { redirectUrl, sessionsEnded, institution };
+  } catch (error) {
+    if (!(error instanceof SamlRefusal)) throw error;
+    await withTenant(services.db, scope, (trx) =>
+      appendAuditEvent(trx, {
+        institutionId: institution.id,
+        action: "saml.logout_refused",
+        targetType: identityProviderId ? "saml_identity_provider" : null,
+        targetId: identityProviderId,
+        after: { reason: error.reason, detail: error.detail?.slice(0, 500) ?? null },
+        requestId: params.requestId,
+        ip: params.ip,
+      }),
+    );
+    throw new SamlSignInRefused(error, institution);
+  }
+}
+
+/**
+ * SP-initiated single logout: ends this session and, when an identity provider signed it in and has an SLO
+ * address, answers where to send the browser so the identity provider ends its own session too.
+ */
+export async function beginSamlLogout(
+  services: SamlServices,
+  params: { slug: string; sessionId: string | null; requestId: string | null; ip: string | null },
+): Promise<{ redirectUrl: string }> {
+  const institution = await findSamlInstitution(services.db, params.slug);
+  const signInPage = `/learn/${encodeURIComponent(institution.slug)}`;
+  const details = params.sessionId ? await findSamlSessionDetails(services.db, params.sessionId) : undefined;
+  if (!details || !params.sessionId) return { redirectUrl: signInPage };
+  await deleteSession(services.db, params.sessionId);
+  if (details.saml_institution_id !== institution.id || !details.saml_identity_provider_id || !details.saml_name_id)
+    return { redirectUrl: signInPage };
+  const identityProviderId = details.saml_identity_provider_id;
+  const row = await withTenant(services.db, { institutionId: institution.id }, (trx) =>
+    findIdentityProvider(trx, identityProviderId),
+  );
+  await withTenant(services.db, { institutionId: institution.id, userId: details.user_id }, (trx) =>
+    appendAuditEvent(trx, {
+      institutionId: institution.id,
+      action: "saml.logged_out",
+      actorUserId: details.user_id,
+      targetType: "saml_identity_provider",
+      targetId: identityProviderId,
+      after: { initiatedBy: "service_provider", identityProviderToo: Boolean(row?.slo_url) },
+      requestId: params.requestId,
+      ip: params.ip,
+    }),
+  );
+  if (!row?.slo_url) return { redirectUrl: signInPage };
+  return {
+    redirectUrl: createLogoutRequestUrl(
+      endpointsFor(services, institution),
+      { ...identityProviderConfig(row), sloUrl: row.slo_url },
+      { nameId: details.saml_name_id, sessionIndex: details.saml_session_index },
+    ),
+  };
 }

@@ -1,12 +1,16 @@
 /// <reference path="./samlify-xmllint-wasm.d.ts" />
+import { inflateRawSync } from "node:zlib";
 import { validate as validateAgainstSamlSchemas } from "@authenio/samlify-xmllint-wasm";
 import * as samlify from "samlify";
 import { SamlRefusal } from "./refusals.ts";
 import {
+  assertionNamespace,
   checkLoginResponseShape,
   decodeSamlMessage,
   type LoginResponseDocument,
+  maxMessageBytes,
   parseSamlXml,
+  protocolNamespace,
   readLoginResponse,
 } from "./response-document.ts";
 
@@ -254,4 +258,169 @@ export async function verifyLoginResponse(params: {
     attributes: document.attributes,
     returnTo: request.returnTo,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Single logout (HTTP-Redirect binding)
+// ---------------------------------------------------------------------------------------------------------
+
+/** What an identity provider's logout request says, once its signature and addressing are checked. */
+export interface VerifiedLogoutRequest {
+  requestId: string;
+  nameId: string;
+  sessionIndexes: string[];
+}
+
+/** A redirect-binding message (deflated, base64, URL-decoded already) as XML; refused if it inflates too far. */
+function inflateRedirectMessage(encoded: string): string {
+  const compact = encoded.replace(/\s+/g, "");
+  if (!compact || compact.length > maxMessageBytes || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact))
+    throw new SamlRefusal("malformed", "not base64");
+  try {
+    return inflateRawSync(Buffer.from(compact, "base64"), { maxOutputLength: maxMessageBytes }).toString("utf8");
+  } catch {
+    throw new SamlRefusal("malformed", "not a deflated message");
+  }
+}
+
+function readLogoutRequest(xml: string) {
+  const root = parseSamlXml(xml);
+  if (root.namespaceURI !== protocolNamespace || root.localName !== "LogoutRequest")
+    throw new SamlRefusal("malformed", `root is ${root.localName}, not a LogoutRequest`);
+  const children = (localName: string, namespace: string) =>
+    Array.from(root.childNodes).filter(
+      (node): node is Element =>
+        node.nodeType === 1 &&
+        (node as Element).localName === localName &&
+        (node as Element).namespaceURI === namespace,
+    );
+  const text = (element: Element | undefined) => element?.textContent?.trim() ?? null;
+  const nameIds = children("NameID", assertionNamespace);
+  if (nameIds.length !== 1) throw new SamlRefusal(nameIds.length ? "malformed" : "missing_name_id");
+  const time = (name: string) => {
+    const value = root.getAttribute(name);
+    if (!value) return null;
+    const parsed = new Date(value);
+    if (Number.isNaN(parsed.getTime())) throw new SamlRefusal("malformed", `${name} is not a time`);
+    return parsed;
+  };
+  return {
+    id: root.getAttribute("ID"),
+    issuer: text(children("Issuer", assertionNamespace)[0]),
+    destination: root.hasAttribute("Destination") ? root.getAttribute("Destination") : null,
+    issueInstant: time("IssueInstant"),
+    notOnOrAfter: time("NotOnOrAfter"),
+    nameId: text(nameIds[0]),
+    sessionIndexes: children("SessionIndex", protocolNamespace).map((element) => text(element) ?? ""),
+  };
+}
+
+/** The issuer a logout request names, before it is verified: which identity provider's certificates to use. */
+export function peekLogoutRequestIssuer(samlRequest: string): string | null {
+  return readLogoutRequest(inflateRedirectMessage(samlRequest)).issuer;
+}
+
+/** How long after it was issued a logout request is accepted. */
+const logoutRequestLifetimeSeconds = 5 * 60;
+
+/**
+ * Verifies an IdP-initiated logout request (HTTP-Redirect binding) as strictly as a login response: it must
+ * be signed (the query's Signature over SAMLRequest, RelayState and SigAlg, with the identity provider's
+ * certificate), name that identity provider as issuer and our SLO endpoint as destination, be recent, and
+ * never seen before. `octetString` is the query's SAMLRequest[&RelayState]&SigAlg exactly as received.
+ */
+export async function verifyLogoutRequest(params: {
+  endpoints: ServiceProviderEndpoints;
+  identityProvider: IdentityProviderConfig;
+  query: {
+    SAMLRequest: string;
+    RelayState?: string | undefined;
+    SigAlg?: string | undefined;
+    Signature?: string | undefined;
+  };
+  octetString: string;
+  rememberMessage: (messageId: string, expiresAt: Date) => Promise<boolean>;
+  now: Date;
+}): Promise<VerifiedLogoutRequest> {
+  const { endpoints, identityProvider: config, query, now } = params;
+  const request = readLogoutRequest(inflateRedirectMessage(query.SAMLRequest));
+  if (!query.Signature || !query.SigAlg) throw new SamlRefusal("unsigned");
+  if (request.issuer !== config.entityId)
+    throw new SamlRefusal("wrong_issuer", `issuer ${request.issuer ?? "missing"}`);
+
+  const sp = samlify.ServiceProvider({
+    entityID: endpoints.entityId,
+    wantLogoutRequestSigned: true,
+    singleLogoutService: [{ Binding: bindings.redirect, Location: endpoints.sloUrl }],
+  });
+  let verified = false;
+  let refusal: SamlRefusal | null = null;
+  for (const certificate of config.certificates) {
+    try {
+      await sp.parseLogoutRequest(identityProvider(config, certificate), "redirect", {
+        query: { ...query, SigAlg: query.SigAlg, Signature: query.Signature },
+        octetString: params.octetString,
+      });
+      verified = true;
+      break;
+    } catch (error) {
+      const code = error instanceof Error ? error.message : String(error);
+      refusal =
+        code === "ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION" || code.startsWith("invalid signature")
+          ? new SamlRefusal("bad_signature", code)
+          : code === "ERR_EXCEPTION_VALIDATE_XML" || code === "ERR_INVALID_XML"
+            ? new SamlRefusal("schema_invalid", code)
+            : new SamlRefusal("malformed", code.slice(0, 200));
+      if (refusal.reason !== "bad_signature") throw refusal;
+    }
+  }
+  if (!verified) throw refusal ?? new SamlRefusal("bad_signature", "no certificate configured");
+
+  if (request.destination !== null && request.destination !== endpoints.sloUrl)
+    throw new SamlRefusal("wrong_destination", `destination ${request.destination}`);
+  const skew = clockSkewSeconds * 1000;
+  if (!request.issueInstant) throw new SamlRefusal("malformed", "no IssueInstant");
+  if (request.issueInstant.getTime() - skew > now.getTime()) throw new SamlRefusal("not_yet_valid");
+  const until = request.notOnOrAfter ?? new Date(request.issueInstant.getTime() + logoutRequestLifetimeSeconds * 1000);
+  if (now.getTime() >= until.getTime() + skew) throw new SamlRefusal("expired");
+  if (!request.id) throw new SamlRefusal("malformed", "no ID");
+  if (!request.nameId) throw new SamlRefusal("missing_name_id");
+  if (!(await params.rememberMessage(`logout:${request.id}`, new Date(until.getTime() + skew))))
+    throw new SamlRefusal("replayed");
+  return { requestId: request.id, nameId: request.nameId, sessionIndexes: request.sessionIndexes.filter(Boolean) };
+}
+
+/** The answer to a verified logout request, as the address to send the browser back to the identity provider. */
+export function createLogoutResponseUrl(
+  endpoints: ServiceProviderEndpoints,
+  config: IdentityProviderConfig & { sloUrl: string },
+  requestId: string,
+  relayState: string | undefined,
+): string {
+  const [certificate = ""] = config.certificates;
+  const { context } = serviceProvider(endpoints).createLogoutResponse(
+    identityProvider(config, certificate),
+    { extract: { request: { id: requestId } } },
+    "redirect",
+    relayState ? { relayState } : {},
+  );
+  return context;
+}
+
+/** An SP-initiated logout: the address of the identity provider's SLO endpoint with our logout request. */
+export function createLogoutRequestUrl(
+  endpoints: ServiceProviderEndpoints,
+  config: IdentityProviderConfig & { sloUrl: string },
+  person: { nameId: string; sessionIndex: string | null },
+): string {
+  const [certificate = ""] = config.certificates;
+  const { context } = serviceProvider(endpoints).createLogoutRequest(
+    identityProvider(config, certificate),
+    "redirect",
+    {
+      logoutNameID: person.nameId,
+      ...(person.sessionIndex ? { sessionIndex: person.sessionIndex } : {}),
+    },
+  );
+  return context;
 }

@@ -154,3 +154,38 @@ export function readRedirectAuthnRequest(redirectUrl: string): {
     relayState: url.searchParams.get("RelayState"),
   };
 }
+
+/**
+ * A logout request from this identity provider to a service provider's SLO endpoint (HTTP-Redirect binding),
+ * signed over the query with its key unless `signed` is false: the address the browser is sent to.
+ */
+export function logoutRequestUrl(params: {
+  keys: SimulatedIdentityProviderKeys;
+  issuer: string;
+  serviceProvider: { entityId: string; sloUrl: string };
+  nameId: string;
+  sessionIndex?: string;
+  signed?: boolean;
+}): string {
+  const certificate = params.keys.certificate.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
+  const idp = samlify.IdentityProvider({
+    entityID: params.issuer,
+    privateKey: params.keys.privateKey,
+    signingCert: certificate,
+    requestSignatureAlgorithm: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    singleSignOnService: [
+      { Binding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", Location: `${params.issuer}/sso` },
+    ],
+  });
+  const sp = samlify.ServiceProvider({
+    entityID: params.serviceProvider.entityId,
+    wantLogoutRequestSigned: params.signed !== false,
+    singleLogoutService: [
+      { Binding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", Location: params.serviceProvider.sloUrl },
+    ],
+  });
+  return idp.createLogoutRequest(sp, "redirect", {
+    logoutNameID: params.nameId,
+    ...(params.sessionIndex ? { sessionIndex: params.sessionIndex } : {}),
+  }).context;
+}
