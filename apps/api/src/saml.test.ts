@@ -812,6 +812,14 @@ describe("single logout", () => {
       expect(logout.headers.get("location")).toMatch(/^https:\/\/idp\.lakeside\.example\.edu\/slo\?SAMLRequest=/);
       expect(logout.headers.get("set-cookie")).toMatch(/Max-Age=0/);
       expect(await resolveSession(appDb, again, new Date())).toBeNull();
+      // The app's "Sign out" does the same, answering where to send the browser.
+      const third = await signedInSession();
+      const session = await resolveSession(appDb, third, new Date());
+      const signedOut = await createCaller(
+        createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null, session }),
+      ).auth.signOut();
+      expect(signedOut.singleLogoutUrl).toMatch(/^https:\/\/idp\.lakeside\.example\.edu\/slo\?SAMLRequest=/);
+      expect(await resolveSession(appDb, third, new Date())).toBeNull();
       // The identity provider's answer only leads back to the sign-in page.
       const back = await app.request(`/auth/saml/${slug}/slo?SAMLResponse=anything`);
       expect(back.headers.get("location")).toBe(`/learn/${slug}`);

@@ -480,27 +480,28 @@ export async function completeIdpLogout(
 }
 
 /**
- * SP-initiated single logout: ends this session and, when an identity provider signed it in and has an SLO
- * address, answers where to send the browser so the identity provider ends its own session too.
+ * Ends a session and, when an identity provider signed it in and has an SLO address, answers that address
+ * with our logout request so the identity provider ends its own session too (SP-initiated single logout).
+ * Null when there is nothing more to do: a password session, or an identity provider without SLO.
  */
-export async function beginSamlLogout(
+export async function endSessionWithSingleLogout(
   services: SamlServices,
-  params: { slug: string; sessionId: string | null; requestId: string | null; ip: string | null },
-): Promise<{ redirectUrl: string }> {
-  const institution = await findSamlInstitution(services.db, params.slug);
-  const signInPage = `/learn/${encodeURIComponent(institution.slug)}`;
-  const details = params.sessionId ? await findSamlSessionDetails(services.db, params.sessionId) : undefined;
-  if (!details || !params.sessionId) return { redirectUrl: signInPage };
+  params: { sessionId: string; requestId: string | null; ip: string | null },
+): Promise<string | null> {
+  const details = await findSamlSessionDetails(services.db, params.sessionId);
   await deleteSession(services.db, params.sessionId);
-  if (details.saml_institution_id !== institution.id || !details.saml_identity_provider_id || !details.saml_name_id)
-    return { redirectUrl: signInPage };
-  const identityProviderId = details.saml_identity_provider_id;
-  const row = await withTenant(services.db, { institutionId: institution.id }, (trx) =>
-    findIdentityProvider(trx, identityProviderId),
-  );
-  await withTenant(services.db, { institutionId: institution.id, userId: details.user_id }, (trx) =>
+  const institutionId = details?.saml_institution_id;
+  const identityProviderId = details?.saml_identity_provider_id;
+  if (!details || !institutionId || !identityProviderId || !details.saml_name_id) return null;
+  const institution = await services.db
+    .selectFrom("institutions")
+    .select(["id", "slug"])
+    .where("id", "=", institutionId)
+    .executeTakeFirst();
+  const row = await withTenant(services.db, { institutionId }, (trx) => findIdentityProvider(trx, identityProviderId));
+  await withTenant(services.db, { institutionId, userId: details.user_id }, (trx) =>
     appendAuditEvent(trx, {
-      institutionId: institution.id,
+      institutionId,
       action: "saml.logged_out",
       actorUserId: details.user_id,
       targetType: "saml_identity_provider",
@@ -510,12 +511,22 @@ export async function beginSamlLogout(
       ip: params.ip,
     }),
   );
-  if (!row?.slo_url) return { redirectUrl: signInPage };
-  return {
-    redirectUrl: createLogoutRequestUrl(
-      endpointsFor(services, institution),
-      { ...identityProviderConfig(row), sloUrl: row.slo_url },
-      { nameId: details.saml_name_id, sessionIndex: details.saml_session_index },
-    ),
-  };
+  if (!row?.slo_url || !institution) return null;
+  return createLogoutRequestUrl(
+    serviceProviderEndpoints(services.publicUrl, institution.slug),
+    { ...identityProviderConfig(row), sloUrl: row.slo_url },
+    { nameId: details.saml_name_id, sessionIndex: details.saml_session_index },
+  );
+}
+
+/** SP-initiated logout from a link (`/auth/saml/<slug>/logout`): as above, or back to the sign-in page. */
+export async function beginSamlLogout(
+  services: SamlServices,
+  params: { slug: string; sessionId: string | null; requestId: string | null; ip: string | null },
+): Promise<{ redirectUrl: string }> {
+  const institution = await findSamlInstitution(services.db, params.slug);
+  const signInPage = `/learn/${encodeURIComponent(institution.slug)}`;
+  if (!params.sessionId) return { redirectUrl: signInPage };
+  const singleLogout = await endSessionWithSingleLogout(services, { ...params, sessionId: params.sessionId });
+  return { redirectUrl: singleLogout ?? signInPage };
 }
