@@ -17,6 +17,7 @@ import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
 import { PromotionsPage } from "./promotions-page.tsx";
 import { type Page, type Section, sectionFor, sectionHref, sectionsFor } from "./routes.ts";
+import { SingleSignOnPage } from "./single-sign-on-page.tsx";
 import { WorkerCheckCard } from "./worker-check-card.tsx";
 
 /** Roles the admin console is for: institution admins, support agents, client managers, platform admins. */
@@ -76,6 +77,8 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <BrandingPage session={session} />;
     case "api-keys":
       return <ApiKeysPage session={session} />;
+    case "single-sign-on":
+      return <SingleSignOnPage />;
     case "audit":
       return <AuditPage session={session} />;
     default:

@@ -19,6 +19,12 @@ export const sections = [
   { page: "client-groups", path: "client-groups", label: "Client groups", permission: "client_groups.read" },
   { page: "branding", path: "branding", label: "Branding", permission: "institution.update_branding" },
   { page: "api-keys", path: "api-keys", label: "API keys", permission: "api_keys.manage" },
+  {
+    page: "single-sign-on",
+    path: "single-sign-on",
+    label: "Single sign-on",
+    permission: "identity_providers.manage",
+  },
   { page: "audit", path: "audit", label: "Audit log", permission: "audit.read" },
 ] as const satisfies readonly { page: string; path: string; label: string; permission: Permission | null }[];
 

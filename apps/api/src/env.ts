@@ -55,6 +55,11 @@ const apiEnv = z
       .default(defaultAccountLockoutPolicy.lockSeconds / 60),
     /** The payment provider's webhook signing secret; unset, /webhooks/payments answers 503. */
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, "PAYMENT_WEBHOOK_SECRET must be at least 16 characters").optional(),
+    /**
+     * Serve the built-in demo identity provider at /demo-idp/ (Lakeside's "Sign in with" button). Only the
+     * main job sets it, together with demo data; never in production: its key pair is public.
+     */
+    LEARNOPS_DEMO_IDP: booleanFlag.default(false),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),

@@ -28,6 +28,7 @@ const app = createServer({
   secureCookies: env.COOKIE_SECURE,
   trustedOrigins: env.TRUSTED_ORIGINS,
   paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? null,
+  demoIdentityProvider: env.LEARNOPS_DEMO_IDP,
 });
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {

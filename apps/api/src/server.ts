@@ -11,6 +11,8 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
+import { mountDemoIdentityProvider } from "./demo-idp-routes.ts";
+import { mountSamlRoutes } from "./saml-routes.ts";
 import { mountWebApps } from "./web-apps.ts";
 
 export interface ServerOptions {
@@ -24,6 +26,8 @@ export interface ServerOptions {
   trustedOrigins?: readonly string[];
   /** The payment provider's signing secret; without one, /webhooks/payments answers 503. */
   paymentWebhookSecret?: string | null;
+  /** Serve the demo identity provider at /demo-idp/ (demo mode only; its key pair is public). */
+  demoIdentityProvider?: boolean;
 }
 
 type ServerEnv = { Variables: { requestId: string; log: Logger } };
@@ -45,6 +49,7 @@ export function createServer({
   secureCookies = true,
   trustedOrigins = [],
   paymentWebhookSecret = null,
+  demoIdentityProvider = false,
 }: ServerOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
@@ -160,6 +165,11 @@ export function createServer({
       return c.json(answer.body, answer.status);
     },
   );
+  mountSamlRoutes(app, { services, secureCookies, clientAddress });
+  if (demoIdentityProvider) {
+    mountDemoIdentityProvider(app, { publicUrl: services.publicUrl });
+    log.warn("serving the demo identity provider at /demo-idp/: demo mode only, never in production");
+  }
 
   if (webAppsDir) {
     const missing = mountWebApps(app, webAppsDir);

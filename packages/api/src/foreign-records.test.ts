@@ -1,4 +1,5 @@
 import { generateApiKey } from "@learnops/auth/api-keys";
+import { testIdentityProviderKeys } from "@learnops/auth/saml/testing/keys";
 import type { Role } from "@learnops/contracts/auth";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { listOwnMemberships } from "@learnops/db/queries/memberships";
@@ -37,6 +38,8 @@ interface Foreign {
   // Corporate contracts and promotions
   contractId: string;
   promotionId: string;
+  identityProviderId: string;
+  linkRequestId: string;
 }
 
 type Declaration =
@@ -236,6 +239,30 @@ const declarations: Record<string, Declaration> = {
       file: new Blob(["email,course\nx@example.org,dementia-care\n"]).stream(),
     }),
   },
+  "identityProviders.confirmLink": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ linkRequestId: f.linkRequestId }),
+  },
+  "identityProviders.create": none,
+  "identityProviders.linkRequests": { kind: "list", role: "course_admin" },
+  "identityProviders.rejectLink": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ linkRequestId: f.linkRequestId }),
+  },
+  "identityProviders.list": { kind: "list", role: "course_admin" },
+  "identityProviders.remove": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ identityProviderId: f.identityProviderId }),
+  },
+  "identityProviders.signInOptions": none,
+  "identityProviders.update": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ identityProviderId: f.identityProviderId, name: "Taken over", trustsEmail: true }),
+  },
   "institutions.bySlug": none,
   "institutions.directory": none,
   "institutions.updateBranding": none,
@@ -400,6 +427,33 @@ beforeAll(async () => {
     foreign.contractId = (await trx.selectFrom("client_contracts").select("id").executeTakeFirstOrThrow()).id;
     foreign.promotionId = (await trx.selectFrom("promotions").select("id").executeTakeFirstOrThrow()).id;
   });
+  foreign.identityProviderId = (
+    await db
+      .insertInto("saml_identity_providers")
+      .values({
+        institution_id: northwind,
+        name: "Northwind staff directory",
+        entity_id: "https://idp.northwind.example.org/saml",
+        sso_url: "https://idp.northwind.example.org/sso",
+        certificates: [testIdentityProviderKeys.certificate],
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
+
+  foreign.linkRequestId = (
+    await db
+      .insertInto("saml_link_requests")
+      .values({
+        institution_id: northwind,
+        identity_provider_id: foreign.identityProviderId,
+        name_id: "ada-at-northwind-idp",
+        user_id: foreign.userId,
+        asserted_email: "ada.learner@example.org",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
 
   for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
     const person = await db
@@ -448,7 +502,25 @@ async function northwindSnapshot() {
     db.selectFrom("client_contracts").select(["id", "status"]).orderBy("id").execute(),
     db.selectFrom("promotions").select(["id", "uses", "valid_until"]).orderBy("id").execute(),
   ]);
-  return { memberships, groups, keys, accounts, courses, modules, lessons, cohorts, enrolments, overrides, commerce };
+  const sso = await Promise.all([
+    db.selectFrom("saml_identity_providers").select(["id", "name", "trusts_email"]).orderBy("id").execute(),
+    db.selectFrom("saml_link_requests").select(["id"]).orderBy("id").execute(),
+    db.selectFrom("saml_identity_links").select(["id"]).orderBy("id").execute(),
+  ]);
+  return {
+    memberships,
+    groups,
+    keys,
+    accounts,
+    courses,
+    modules,
+    lessons,
+    cohorts,
+    enrolments,
+    overrides,
+    commerce,
+    sso,
+  };
 }
 
 describe("another institution's records", () => {

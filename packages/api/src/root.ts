@@ -8,6 +8,7 @@ import { cohortsRouter } from "./routers/cohorts.ts";
 import { contractsRouter } from "./routers/contracts.ts";
 import { coursesRouter } from "./routers/courses.ts";
 import { enrolmentsRouter } from "./routers/enrolments.ts";
+import { identityProvidersRouter } from "./routers/identity-providers.ts";
 import { importsRouter } from "./routers/imports.ts";
 import { institutionsRouter } from "./routers/institutions.ts";
 import { learnersRouter } from "./routers/learners.ts";
@@ -34,6 +35,7 @@ export const appRouter = router({
   enrolments: enrolmentsRouter,
   imports: importsRouter,
   learners: learnersRouter,
+  identityProviders: identityProvidersRouter,
   me: meRouter,
   memberships: membershipsRouter,
   institutions: institutionsRouter,

@@ -33,6 +33,11 @@ export interface ActiveSession {
   /** Null until the person has a membership to act in. */
   membership: OwnMembership | null;
   absoluteExpiresAt: Date;
+  /**
+   * Set when an institution's identity provider signed the person in (SAML): the session acts only in that
+   * institution, whatever memberships the account holds elsewhere.
+   */
+  samlInstitutionId: string | null;
   /** Set while a support agent or platform admin acts as `user`: who really acts, why, until when. */
   actingAs: { realUser: SessionPerson; realMembership: OwnMembership; reason: string; expiresAt: Date } | null;
 }
@@ -73,6 +78,7 @@ export async function resolveSession(db: Database, token: string, now: Date): Pr
     user: { id: row.user_id, email: row.email, displayName: row.display_name },
     membership,
     absoluteExpiresAt: row.absolute_expires_at,
+    samlInstitutionId: row.saml_institution_id,
     actingAs: null,
   };
 
@@ -119,7 +125,14 @@ export interface NewSession {
 /** Starts a session for a person who has just proved who they are; only the token's hash is stored. */
 export async function startSession(
   db: Database,
-  params: { userId: string; membership: OwnMembership | null; ip: string | null; userAgent: string | null },
+  params: {
+    userId: string;
+    membership: OwnMembership | null;
+    ip: string | null;
+    userAgent: string | null;
+    /** For a SAML sign-in: the identity provider, and how it knows the session (for single logout). */
+    saml?: { institutionId: string; identityProviderId: string; nameId: string; sessionIndex: string | null };
+  },
   now: Date,
 ): Promise<NewSession> {
   const token = generateSessionToken();
@@ -132,6 +145,10 @@ export async function startSession(
     absolute_expires_at: expiry.absoluteExpiresAt,
     ip: params.ip,
     user_agent: params.userAgent?.slice(0, 500) ?? null,
+    saml_institution_id: params.saml?.institutionId ?? null,
+    saml_identity_provider_id: params.saml?.identityProviderId ?? null,
+    saml_name_id: params.saml?.nameId ?? null,
+    saml_session_index: params.saml?.sessionIndex ?? null,
   });
   return { token, absoluteExpiresAt: expiry.absoluteExpiresAt };
 }

@@ -178,3 +178,45 @@ export async function loadDemoData(db: Database, options: { passwordHash?: strin
   );
   return { institutionsAdded: added.length, peopleAdded };
 }
+
+/**
+ * Lakeside's demo identity provider (demo mode only): served by the API at /demo-idp/ when the main job sets
+ * LEARNOPS_DEMO_IDP. Trusted for addresses, so the demo's existing accounts are linked by their verified
+ * address; it may grant learner and instructor. Idempotent; the addresses follow the port in use.
+ */
+export async function loadDemoIdentityProvider(
+  db: Database,
+  params: { name: string; entityId: string; ssoUrl: string; certificate: string },
+): Promise<void> {
+  const lakeside = await db
+    .selectFrom("institutions")
+    .select("id")
+    .where("slug", "=", "lakeside-college")
+    .executeTakeFirst();
+  if (!lakeside) return;
+  await withTenant(db, { institutionId: lakeside.id }, async (trx) => {
+    // The port may differ from the last run: an earlier demo identity provider is replaced.
+    await trx
+      .deleteFrom("saml_identity_providers")
+      .where("entity_id", "like", "%/demo-idp/metadata")
+      .where("entity_id", "<>", params.entityId)
+      .execute();
+    await trx
+      .insertInto("saml_identity_providers")
+      .values({
+        institution_id: lakeside.id,
+        name: params.name,
+        entity_id: params.entityId,
+        sso_url: params.ssoUrl,
+        certificates: [params.certificate],
+        trusts_email: true,
+        assertable_roles: ["learner", "instructor"],
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(["institution_id", "entity_id"])
+          .doUpdateSet({ sso_url: params.ssoUrl, certificates: [params.certificate] }),
+      )
+      .execute();
+  });
+}

@@ -365,14 +365,55 @@ export interface RateLimitWindows {
   window_started_at: Timestamp;
 }
 
+export interface SamlAuthnRequests {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  id: string;
+  identity_provider_id: string;
+  institution_id: string;
+  return_to: string;
+}
+
+export interface SamlIdentityLinks {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  identity_provider_id: string;
+  institution_id: string;
+  last_signed_in_at: Timestamp | null;
+  name_id: string;
+  user_id: string;
+}
+
 export interface SamlIdentityProviders {
+  assertable_roles: Generated<string[]>;
+  attribute_map: Generated<Json>;
   certificates: string[];
   created_at: Generated<Timestamp>;
   entity_id: string;
   id: Generated<string>;
   institution_id: string;
   name: string;
+  slo_url: string | null;
   sso_url: string;
+  trusts_email: Generated<boolean>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SamlLinkRequests {
+  asserted_email: string;
+  id: Generated<string>;
+  identity_provider_id: string;
+  institution_id: string;
+  name_id: string;
+  requested_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface SamlSeenAssertions {
+  assertion_id: string;
+  expires_at: Timestamp;
+  identity_provider_id: string;
+  institution_id: string;
 }
 
 export interface Sessions {
@@ -385,6 +426,10 @@ export interface Sessions {
   id: string;
   idle_expires_at: Timestamp;
   ip: string | null;
+  saml_identity_provider_id: string | null;
+  saml_institution_id: string | null;
+  saml_name_id: string | null;
+  saml_session_index: string | null;
   user_agent: string | null;
   user_id: string;
 }
@@ -445,7 +490,11 @@ export interface DB {
   promotion_redemptions: PromotionRedemptions;
   promotions: Promotions;
   rate_limit_windows: RateLimitWindows;
+  saml_authn_requests: SamlAuthnRequests;
+  saml_identity_links: SamlIdentityLinks;
   saml_identity_providers: SamlIdentityProviders;
+  saml_link_requests: SamlLinkRequests;
+  saml_seen_assertions: SamlSeenAssertions;
   sessions: Sessions;
   sign_in_lockouts: SignInLockouts;
   users: Users;

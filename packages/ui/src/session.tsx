@@ -188,7 +188,14 @@ export function AccountBar({ session, sessionsHref, passwordHref }: AccountBarPr
   const trpc = useTRPC();
   const { end } = useSessionChange();
   const signOut = useMutation(
-    trpc.auth.signOut.mutationOptions({ onSuccess: () => end({ tone: "positive", message: "You signed out." }) }),
+    trpc.auth.signOut.mutationOptions({
+      onSuccess: (outcome) => {
+        // Signed in by an institution's identity provider: it ends its own session too, then sends the
+        // browser back to the sign-in page.
+        if (outcome.singleLogoutUrl) window.location.assign(outcome.singleLogoutUrl);
+        else end({ tone: "positive", message: "You signed out." });
+      },
+    }),
   );
   // UNAUTHORIZED means the session had already ended, which the provider says itself.
   const failure = signOut.isError && apiErrorCode(signOut.error) !== "UNAUTHORIZED" ? signOut.error : null;

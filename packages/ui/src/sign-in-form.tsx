@@ -1,6 +1,6 @@
 import type { SignInInput } from "@learnops/contracts/auth";
 import type { SessionView } from "@learnops/contracts/me";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { forgotPasswordHref } from "./account-links.ts";
 import { apiFieldIssues, describeApiError } from "./api-errors.ts";
@@ -172,6 +172,8 @@ export function SignInFormFields({ title, lead, institutionSlug, notice, onSigne
         </div>
       ) : null}
 
+      {institutionSlug ? <SingleSignOnOptions institutionSlug={institutionSlug} /> : null}
+
       <form className="form" noValidate onSubmit={(event) => void submit(event)}>
         {(["email", "password"] as const).map((field) => {
           const message = problems?.fields[field];
@@ -226,4 +228,36 @@ function ForgotPasswordLink({ institutionSlug }: { institutionSlug: string | und
   const href = forgotPasswordHref(institutionSlug);
   const Link = href.startsWith(import.meta.env.BASE_URL) ? AppLink : "a";
   return <Link href={href}>Forgot your password?</Link>;
+}
+
+/** Which app a SAML sign-in comes back to: the one whose sign-in page started it. */
+function returnApp(): "learn" | "teach" | "admin" {
+  const base = import.meta.env.BASE_URL;
+  return base.startsWith("/teach") ? "teach" : base.startsWith("/admin") ? "admin" : "learn";
+}
+
+/**
+ * "Sign in with <identity provider>" for each SAML identity provider the institution set up. Each is a plain
+ * link: the browser leaves for the identity provider and comes back signed in (or to a page saying why not).
+ * Nothing shows while they load or if they cannot be loaded: the password form below still works.
+ */
+function SingleSignOnOptions({ institutionSlug }: { institutionSlug: string }) {
+  const trpc = useTRPC();
+  const options = useQuery(trpc.identityProviders.signInOptions.queryOptions({ slug: institutionSlug }));
+  if (!options.data?.length) return null;
+  const app = returnApp();
+  return (
+    <div className="single-sign-on">
+      <ul className="single-sign-on-options">
+        {options.data.map((option) => (
+          <li key={option.signInUrl}>
+            <a className="button button-secondary" href={`${option.signInUrl}&app=${app}`}>
+              Sign in with {option.name}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <p className="single-sign-on-divider">Or sign in with your email address and password</p>
+    </div>
+  );
 }

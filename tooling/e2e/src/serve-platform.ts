@@ -31,6 +31,8 @@ const platform = spawn(process.execPath, [startScript], {
     LEARNOPS_PG_PORT: postgresPort,
     LEARNOPS_DATA_DIR: dataDir,
     LEARNOPS_DEMO_DATA: "true",
+    // The address the browser uses: SAML sign-in leaves for the identity provider and comes back to it.
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
   },
   stdio: ["ignore", "inherit", "inherit"],
 });

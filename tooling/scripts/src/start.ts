@@ -8,10 +8,15 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { hashPassword } from "@learnops/auth/passwords";
+import {
+  demoIdentityProviderEndpoints,
+  demoIdentityProviderKeys,
+  demoIdentityProviderName,
+} from "@learnops/auth/saml/demo-identity-provider";
 import { appRole, appRoleUrl, enableAppRoleLogin } from "@learnops/db/app-role";
 import { createDatabase } from "@learnops/db/client";
 import { redactDatabaseUrl } from "@learnops/db/database-url";
-import { demoInstitutions, demoPeople, loadDemoData } from "@learnops/db/demo-data";
+import { demoInstitutions, demoPeople, loadDemoData, loadDemoIdentityProvider } from "@learnops/db/demo-data";
 import { defaultDataRoot } from "@learnops/db/embedded";
 import { readDatabaseEnv } from "@learnops/db/env";
 import { openDatabaseServer } from "@learnops/db/local-server";
@@ -27,6 +32,9 @@ const demoPassword = "learnops-demo-2026";
 const { values: flags } = parseArgs({ options: { watch: { type: "boolean", default: false } } });
 
 const port = Number.parseInt(process.env.PORT ?? "3000", 10);
+/** Where people reach the platform: what the API derives from PUBLIC_URL, or the local port. */
+const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
+const demoData = process.env.LEARNOPS_DEMO_DATA !== "false";
 const dataRoot = process.env.LEARNOPS_DATA_DIR ? path.resolve(process.env.LEARNOPS_DATA_DIR) : defaultDataRoot;
 const logDir = path.join(dataRoot, "logs");
 mkdirSync(logDir, { recursive: true });
@@ -105,9 +113,14 @@ async function prepareDatabase(): Promise<string> {
     const applied = await migrateToLatest(db);
     say(applied.length ? `Applied ${applied.length} migration(s).` : "Database schema is up to date.");
     await installJobQueue(server.databaseUrl, pino({ level: "warn" }));
-    if (process.env.LEARNOPS_DEMO_DATA !== "false") {
+    if (demoData) {
       const { institutionsAdded, peopleAdded } = await loadDemoData(db, {
         passwordHash: await hashPassword(demoPassword),
+      });
+      await loadDemoIdentityProvider(db, {
+        name: demoIdentityProviderName,
+        ...demoIdentityProviderEndpoints(publicUrl),
+        certificate: demoIdentityProviderKeys().certificate,
       });
       say(
         institutionsAdded || peopleAdded
@@ -207,6 +220,8 @@ const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
     PORT: String(port),
     COOKIE_SECURE: process.env.COOKIE_SECURE ?? "false",
     PAYMENT_WEBHOOK_SECRET: paymentWebhookSecret,
+    // The demo identity provider comes with the demo data, and only with it.
+    LEARNOPS_DEMO_IDP: demoData ? "true" : "false",
   },
   show: warningsOrWorse,
 });
@@ -248,6 +263,7 @@ Processes:          api ${api.pid}, worker ${worker.pid}${server.embeddedPid ? `
 Demo institutions:  ${demoInstitutions.map((institution) => `${institution.display_name} (${institution.slug})`).join(", ")}
 Demo sign-ins (password ${demoPassword}):
 ${demoPeople.map((person) => `  ${person.email.padEnd(30)} ${person.purpose}`).join("\n")}
+Demo single sign-on: ${demoData ? `${base}/learn/lakeside-college, "Sign in with ${demoIdentityProviderName}" (demo identity provider, no password)` : "off (no demo data)"}
 Emails:             ${process.env.RESEND_API_KEY ? "sent through Resend" : "not sent (no RESEND_API_KEY): each is printed here instead"}
 Payment webhook:    ${base}/webhooks/payments, ${paymentWebhookSecret === localPaymentWebhookSecret ? `signed with the local demo secret ${localPaymentWebhookSecret}` : "signed with PAYMENT_WEBHOOK_SECRET"}
 Logs:               ${logDir}

@@ -17,6 +17,7 @@ import { findUserForSignIn, setPasswordHash } from "@learnops/db/queries/users";
 import { withPlatformScope, withTenant, withUser } from "@learnops/db/tenancy";
 import { TRPCError } from "@trpc/server";
 import type { Context } from "../context.ts";
+import { endSessionWithSingleLogout } from "../saml-sign-in.ts";
 import { startSession } from "../sessions.ts";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 import { toSessionView } from "./me.ts";
@@ -146,11 +147,24 @@ export const authRouter = router({
     });
   }),
 
-  /** Ends this session and clears its cookie. */
+  /**
+   * Ends this session and clears its cookie. A session an identity provider started, where it has a single
+   * logout address, also answers `singleLogoutUrl`: the app sends the browser there so the identity provider
+   * ends its own session too.
+   */
   signOut: authedProcedure.mutation(async ({ ctx }) => {
-    await deleteSession(ctx.db, ctx.session.id);
+    let singleLogoutUrl: string | null = null;
+    if (ctx.session.samlInstitutionId) {
+      singleLogoutUrl = await endSessionWithSingleLogout(ctx, {
+        sessionId: ctx.session.id,
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+      });
+    } else {
+      await deleteSession(ctx.db, ctx.session.id);
+    }
     ctx.responseHeaders.append("Set-Cookie", serializeBlankSessionCookie({ secure: ctx.secureCookies }));
-    return { signedOut: true };
+    return { signedOut: true, singleLogoutUrl };
   }),
 
   /** Ends every session of the signed-in person, on every device; returns how many ended. */

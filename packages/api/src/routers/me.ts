@@ -51,7 +51,11 @@ export const meRouter = router({
   memberships: authedProcedure.query(async ({ ctx }) => {
     const userId = ctx.session.user.id;
     const memberships = await withUser(ctx.db, userId, (trx) => listOwnMemberships(trx, userId));
-    return memberships.filter((membership) => membership.status === "active").map(toMembershipView);
+    const { samlInstitutionId } = ctx.session;
+    return memberships
+      .filter((membership) => membership.status === "active")
+      .filter((membership) => !samlInstitutionId || membership.institution_id === samlInstitutionId)
+      .map(toMembershipView);
   }),
 
   /**
@@ -73,6 +77,12 @@ export const meRouter = router({
     );
     // Someone else's membership, or one that does not exist: the same answer.
     if (!target) throw new TRPCError({ code: "NOT_FOUND", message: "Membership was not found" });
+    if (session.samlInstitutionId && target.institution_id !== session.samlInstitutionId) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `You signed in with ${session.membership?.institution_name ?? "an institution"}'s single sign-on, which vouches for you there only. Sign in with your password to act at ${target.institution_name}.`,
+      });
+    }
 
     await withTenant(ctx.db, { institutionId: target.institution_id, userId }, async (trx) => {
       await setActiveMembership(

@@ -18,6 +18,8 @@ export interface FoundSession {
   created_at: Date;
   idle_expires_at: Date;
   absolute_expires_at: Date;
+  /** Set when an institution's identity provider signed the person in: the session acts only there. */
+  saml_institution_id: string | null;
   email: string;
   display_name: string;
   status: string;
@@ -100,4 +102,30 @@ export function stopActingAs(db: Database, id: string) {
     .set({ acting_as_user_id: null, acting_as_reason: null, acting_as_expires_at: null })
     .where("id", "=", id)
     .execute();
+}
+
+/**
+ * Ends the sessions an identity provider's logout request names: its NameID's sessions from that identity
+ * provider, limited to the given SessionIndexes when it names any. Returns how many ended.
+ */
+export async function deleteSamlSessions(
+  db: Database,
+  params: { identityProviderId: string; nameId: string; sessionIndexes: readonly string[] },
+): Promise<number> {
+  let query = db
+    .deleteFrom("sessions")
+    .where("saml_identity_provider_id", "=", params.identityProviderId)
+    .where("saml_name_id", "=", params.nameId);
+  if (params.sessionIndexes.length) query = query.where("saml_session_index", "in", [...params.sessionIndexes]);
+  const deleted = await query.returning("id").execute();
+  return deleted.length;
+}
+
+/** What SP-initiated single logout needs of a session: its identity provider and how it knows the session. */
+export function findSamlSessionDetails(db: Database, id: string) {
+  return db
+    .selectFrom("sessions")
+    .select(["user_id", "saml_institution_id", "saml_identity_provider_id", "saml_name_id", "saml_session_index"])
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
