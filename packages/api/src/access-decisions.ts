@@ -1,7 +1,7 @@
 import type { AccessDecision } from "@learnops/contracts/access";
 import type { EnrolmentSource, EnrolmentStatus, PaymentState } from "@learnops/contracts/enrolment";
 import type { Database } from "@learnops/db/client";
-import { type AccessFactsRow, loadAccessFacts } from "@learnops/db/queries/access";
+import { type AccessFactsRow, loadAccessFacts, loadTenantAccessFacts } from "@learnops/db/queries/access";
 import type { OutlineModule } from "@learnops/db/queries/catalogue";
 import { type AccessFacts, decideAccess } from "@learnops/domain/access";
 
@@ -66,6 +66,22 @@ export async function decideLearnerAccess(
   now: Date,
 ): Promise<AccessDecision | null> {
   const row = await loadAccessFacts(db, { userId: learner.userId, ...target }, now);
+  if (!row) return null;
+  return decideAccess(toAccessFacts(row, learner.clientGroupId), now);
+}
+
+/** `decideLearnerAccess` for one lesson in one statement, outside a transaction (the hot path). */
+export async function decideLessonAccess(
+  db: Database,
+  learner: { institutionId: string; userId: string; clientGroupId: string | null },
+  lessonId: string,
+  now: Date,
+): Promise<AccessDecision | null> {
+  const row = await loadTenantAccessFacts(
+    db,
+    { institutionId: learner.institutionId, userId: learner.userId, lessonId },
+    now,
+  );
   if (!row) return null;
   return decideAccess(toAccessFacts(row, learner.clientGroupId), now);
 }

@@ -129,6 +129,20 @@ export const memberProcedure = authedProcedure.use(async ({ ctx, next }) => {
   return result;
 });
 
+/**
+ * A signed-in person acting in their active membership, without a transaction: for a read whose one
+ * statement scopes itself to `ctx.institutionId` (a database function that sets the tenant for its own
+ * duration, such as `tenant_access_facts`), where a transaction would cost more than the read. Any other
+ * query made here sees no tenant's rows at all (row-level security with no tenant set).
+ */
+export const memberStatementProcedure = authedProcedure.use(({ ctx, next }) => {
+  const membership = ctx.session.membership;
+  if (!membership) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Choose an institution to act in first (no active membership)" });
+  }
+  return next({ ctx: { membership, institutionId: membership.institution_id } });
+});
+
 /** A member whose role grants `permission` (see packages/domain/permissions); FORBIDDEN names what is missing. */
 export function permittedProcedure(permission: Permission) {
   return memberProcedure.use(({ ctx, next }) => {

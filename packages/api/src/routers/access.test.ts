@@ -152,6 +152,23 @@ describe("access.check", () => {
   });
 });
 
+describe("tenant_access_facts, the hot path's one statement", () => {
+  it("scopes itself to the institution it is given and leaves nothing set on the connection", async () => {
+    const lesson = await lessonId("infection-control", "Standard precautions");
+    const ada = await userId("ada.learner@example.org");
+    const acme = (
+      await db.selectFrom("institutions").select("id").where("slug", "=", "acme-compliance").executeTakeFirstOrThrow()
+    ).id;
+    const { rows } = await sql<{ northwind: unknown; acme: unknown; after: string | null; lessons: string }>`
+      select tenant_access_facts(${northwind}::uuid, ${ada}::uuid, ${lesson}::uuid, null, now()) is not null as northwind,
+             tenant_access_facts(${acme}::uuid, ${ada}::uuid, ${lesson}::uuid, null, now()) as acme,
+             current_setting('app.institution_id', true) as after,
+             (select count(*) from lessons)::text as lessons`.execute(appDb);
+    // Northwind's lesson is found under Northwind only; afterwards no tenant is set, so no lesson is visible.
+    expect(rows[0]).toEqual({ northwind: true, acme: null, after: "", lessons: "0" });
+  });
+});
+
 describe("courses.outline", () => {
   it("gives every lesson its decision, and content addresses only for lessons that open", async () => {
     const ada = await as("ada.learner@example.org");

@@ -1,20 +1,20 @@
 import { checkAccessInput, inspectAccessInput, listOverridesInput } from "@learnops/contracts/access";
 import { createOverrideInput, overrideIdInput } from "@learnops/contracts/enrolment";
 import { TRPCError } from "@trpc/server";
-import { decideLearnerAccess } from "../access-decisions.ts";
+import { decideLearnerAccess, decideLessonAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
-import { memberProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
+import { memberStatementProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 export const accessRouter = router({
   /**
    * The hot path: whether the signed-in learner may open a lesson now, with the reason in words and the
    * trace of every check. Every lesson open goes through it.
    */
-  check: memberProcedure.input(checkAccessInput).query(async ({ ctx, input }) => {
-    const decision = await decideLearnerAccess(
+  check: memberStatementProcedure.input(checkAccessInput).query(async ({ ctx, input }) => {
+    const decision = await decideLessonAccess(
       ctx.db,
-      { userId: ctx.session.user.id, clientGroupId: ctx.membership.client_group_id },
-      { lessonId: input.lessonId },
+      { institutionId: ctx.institutionId, userId: ctx.session.user.id, clientGroupId: ctx.membership.client_group_id },
+      input.lessonId,
       ctx.now(),
     );
     if (!decision) throw notFound("Lesson");

@@ -59,3 +59,19 @@ export async function loadAccessFacts(
   );
   return rows[0]?.facts ?? null;
 }
+
+/**
+ * `loadAccessFacts` in one statement outside any transaction: `tenant_access_facts` scopes itself to the
+ * institution for its own duration. For the hot path, where opening a transaction would cost more than
+ * the query; `institutionId` must come from the session, never from a client.
+ */
+export async function loadTenantAccessFacts(
+  db: Database,
+  params: { institutionId: string; userId: string; lessonId: string },
+  now: Date,
+): Promise<AccessFactsRow | null> {
+  const { rows } = await sql<{ facts: AccessFactsRow | null }>`
+    select tenant_access_facts(${params.institutionId}::uuid, ${params.userId}::uuid, ${params.lessonId}::uuid,
+                               null, ${now}::timestamptz) as facts`.execute(db);
+  return rows[0]?.facts ?? null;
+}
