@@ -345,6 +345,15 @@ export function ActingAsBanner({ session }: { session: SessionView }) {
 // A whole app behind sign-in
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * The institution an address like `/teach/?institution=lakeside-college` names: its sign-in then offers that
+ * institution's single sign-on and acts in its membership. Anything but a well-formed slug is ignored.
+ */
+function institutionFromAddress(): string | undefined {
+  const slug = new URLSearchParams(window.location.search).get("institution");
+  return slug && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) ? slug : undefined;
+}
+
 export interface SignedInAppProps {
   /** The app's name as its audience knows it: "Instructor review". */
   appName: string;
@@ -370,6 +379,7 @@ export function SignedInApp({ appName, basePath, signInLead, children }: SignedI
   const path = usePathname().replace(/\/+$/, "");
   const page = path === sessionsHref ? "sessions" : path === passwordHref ? "password" : "home";
   const shell = { appName, homeHref: basePath };
+  const institutionSlug = institutionFromAddress();
 
   switch (state.status) {
     case "loading":
@@ -391,7 +401,12 @@ export function SignedInApp({ appName, basePath, signInLead, children }: SignedI
       return (
         <AppShell {...shell}>
           <SignInTitle appName={appName} />
-          <SignInForm title="Sign in" lead={signInLead} notice={state.notice} />
+          <SignInForm
+            title="Sign in"
+            lead={signInLead}
+            notice={state.notice}
+            {...(institutionSlug ? { institutionSlug } : {})}
+          />
         </AppShell>
       );
     case "signedIn":

@@ -44,6 +44,22 @@ test.describe("single sign-on (SAML)", () => {
     await expectNoAxeViolations(page);
   });
 
+  test("Riley signs in to the instructor app through the demo identity provider and lands back there", async ({
+    page,
+  }) => {
+    await page.goto("/teach/?institution=lakeside-college");
+    const sso = page.getByRole("link", { name: "Sign in with Lakeside College single sign-on" });
+    await expect(sso).toBeVisible();
+    await expectNoAxeViolations(page);
+    await sso.click();
+    await page.getByRole("button", { name: /^Sign in as Riley Chen/ }).click();
+    await expect(page).toHaveURL(/\/teach\/$/);
+    const header = page.getByRole("banner");
+    await expect(header).toContainText("Riley Chen");
+    await expect(header).toContainText("Instructor, Lakeside Community College");
+    await expectNoAxeViolations(page);
+  });
+
   test.describe("a refused sign-in", () => {
     // The ACS answers 400 on purpose: the browser logs the failed page load.
     test.use({ allowedConsoleErrors: [refusedRequest(400)] });
