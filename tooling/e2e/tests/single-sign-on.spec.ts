@@ -37,7 +37,7 @@ test.describe("single sign-on (SAML)", () => {
 
     // The demo identity provider posts the signed response to the ACS, which signs Jo in and sends her home.
     await expect(page).toHaveURL(/\/learn\/$/);
-    await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "My courses" })).toBeVisible();
     const header = page.getByRole("banner");
     await expect(header).toContainText("Jo Park");
     await expect(header).toContainText("Learner, Lakeside Community College");
