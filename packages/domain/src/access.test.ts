@@ -90,7 +90,7 @@ describe("decideAccess", () => {
     expect(paid("failed", "active").denial).toBe("payment_failed");
     expect(paid("paid", "active")).toMatchObject({
       allowed: true,
-      reason: "Hand hygiene is open to you via a paid enrolment",
+      reason: "Hand hygiene is open to you via a purchase",
     });
   });
 

@@ -63,7 +63,7 @@ function untilPhrase(date: Date | null): string {
 }
 
 const sourcePhrase: Record<EnrolmentSource, string> = {
-  payment: "a paid enrolment",
+  payment: "a purchase",
   corporate_contract: "a corporate contract",
   manual_grant: "a manual grant",
   promotion: "a promotion",

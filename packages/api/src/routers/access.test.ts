@@ -48,7 +48,7 @@ describe("access.check", () => {
     const decision = await ada.access.check({ lessonId: await lessonId("infection-control", "Standard precautions") });
     expect(decision).toMatchObject({ allowed: true, denial: null });
     expect(decision.reason).toMatch(
-      /^Standard precautions is open to you via a paid enrolment until \d{4}-\d{2}-\d{2}$/,
+      /^Standard precautions is open to you via a purchase until \d{4}-\d{2}-\d{2}$/,
     );
     expect(decision.trace.find((step) => step.check === "payment")).toMatchObject({ outcome: "passed" });
   });
