@@ -47,9 +47,7 @@ describe("access.check", () => {
     const ada = await as("ada.learner@example.org");
     const decision = await ada.access.check({ lessonId: await lessonId("infection-control", "Standard precautions") });
     expect(decision).toMatchObject({ allowed: true, denial: null });
-    expect(decision.reason).toMatch(
-      /^Standard precautions is open to you via a purchase until \d{4}-\d{2}-\d{2}$/,
-    );
+    expect(decision.reason).toMatch(/^Standard precautions is open to you via a purchase until \d{4}-\d{2}-\d{2}$/);
     expect(decision.trace.find((step) => step.check === "payment")).toMatchObject({ outcome: "passed" });
   });
 
