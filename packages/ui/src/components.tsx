@@ -165,25 +165,32 @@ export interface ButtonProps extends Omit<AriaButtonProps, "className"> {
   className?: string;
 }
 
+/**
+ * react-aria announces a focused button going pending with a live message naming the button by id. When the
+ * press replaces the button (a form by its outcome, a banner by nothing), that message would name nothing:
+ * it has been read by then, so it goes. Watching the document rather than sweeping after a delay, because
+ * react-aria adds the message late on a busy machine (it waits for its live region to exist).
+ */
+let watchingAnnouncements = false;
+
+function removeDanglingAnnouncements() {
+  for (const message of document.querySelectorAll("[data-live-announcer] [aria-labelledby]")) {
+    const ids = (message.getAttribute("aria-labelledby") ?? "").split(/\s+/).filter(Boolean);
+    if (ids.some((labelId) => !document.getElementById(labelId))) message.remove();
+  }
+}
+
+function watchDanglingAnnouncements() {
+  if (watchingAnnouncements || typeof MutationObserver === "undefined") return;
+  watchingAnnouncements = true;
+  new MutationObserver(removeDanglingAnnouncements).observe(document.body, { childList: true, subtree: true });
+}
+
 /** react-aria's Button: press, keyboard and pending handling that behave the same on every device. */
 export function Button({ variant = "secondary", className, id, ...props }: ButtonProps) {
   const ownId = useId();
   const buttonId = id ?? ownId;
-  // react-aria announces a focused button going pending with a live message naming the button by id. When the
-  // press replaces the button (a form by its outcome, a banner by nothing), that message would name nothing for
-  // the seconds it stays: it has been read by then, so it goes with the button. The first message of a page is
-  // added a moment late (react-aria waits 100 ms for its live region to exist), hence the second sweep.
-  useEffect(
-    () => () => {
-      const sweep = () => {
-        const selector = `[data-live-announcer] [aria-labelledby~="${CSS.escape(buttonId)}"]`;
-        for (const message of document.querySelectorAll(selector)) message.remove();
-      };
-      sweep();
-      setTimeout(sweep, 200);
-    },
-    [buttonId],
-  );
+  useEffect(watchDanglingAnnouncements, []);
   return (
     <AriaButton
       {...props}
