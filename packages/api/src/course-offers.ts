@@ -72,6 +72,15 @@ export async function cohortWithRoom(
       message: `cohortId: ${cohort.name} is reserved for another client group`,
     });
   }
+  await refuseFullCohort(db, cohort);
+  return cohort;
+}
+
+/**
+ * CONFLICT when the cohort has no place left. Call it with the cohort's row locked (`forUpdate`), so two
+ * enrolments for the last place cannot both see room.
+ */
+export async function refuseFullCohort(db: Database, cohort: { id: string; name: string; capacity: number | null }) {
   const { count } = await db
     .selectFrom("enrolments")
     .select((eb) => eb.fn.countAll<string>().as("count"))
@@ -80,7 +89,6 @@ export async function cohortWithRoom(
     .executeTakeFirstOrThrow();
   const full = cohortHasRoom(cohort, Number(count));
   if (full) throw new TRPCError({ code: "CONFLICT", message: full });
-  return cohort;
 }
 
 /** Why a learner cannot have another enrolment in the course, in their words. */

@@ -17,10 +17,11 @@ import {
   listEnrolments,
   updateEnrolment,
 } from "@learnops/db/queries/enrolments";
-import { cohortHasRoom, defaultExpiry, type EnrolmentAction, enrolmentTransition } from "@learnops/domain/enrolment";
+import { defaultExpiry, type EnrolmentAction, enrolmentTransition } from "@learnops/domain/enrolment";
 import { TRPCError } from "@trpc/server";
 import { decideLearnerAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
+import { refuseFullCohort } from "../course-offers.ts";
 import { memberProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 function toEnrolmentView(row: ListedEnrolment): EnrolmentView {
@@ -84,21 +85,14 @@ async function cohortFor(db: Database, cohortId: string, courseId: string) {
     .selectFrom("cohorts")
     .select(["id", "name", "course_id", "capacity"])
     .where("id", "=", cohortId)
+    // Locked for the count below: two grants for the last place cannot both see room.
+    .forUpdate()
     .executeTakeFirst();
   if (!cohort) throw notFound("Cohort");
   if (cohort.course_id !== courseId) {
     throw new TRPCError({ code: "BAD_REQUEST", message: "cohortId: this cohort is not an offering of the course" });
   }
-  // Counting under a lock on the cohort row: two grants for the last place cannot both see room.
-  await db.selectFrom("cohorts").select("id").where("id", "=", cohort.id).forUpdate().execute();
-  const { count } = await db
-    .selectFrom("enrolments")
-    .select((eb) => eb.fn.countAll<string>().as("count"))
-    .where("cohort_id", "=", cohort.id)
-    .where("status", "in", ["pending", "active", "suspended", "review_required", "completed"])
-    .executeTakeFirstOrThrow();
-  const full = cohortHasRoom(cohort, Number(count));
-  if (full) throw conflict(full);
+  await refuseFullCohort(db, cohort);
   return cohort;
 }
 
