@@ -88,7 +88,8 @@ export const identityProviderView = z.object({
   entityId: z.string(),
   ssoUrl: z.string(),
   sloUrl: z.string().nullable(),
-  certificates: z.array(z.object({ subject: z.string(), notAfter: z.iso.datetime() })),
+  /** Public certificates (PEM): the edit form sends back the ones it keeps during a rollover. */
+  certificates: z.array(z.object({ subject: z.string(), notAfter: z.iso.datetime(), pem: z.string() })),
   trustsEmail: z.boolean(),
   assertableRoles: z.array(assertableRole),
   attributeMap,
@@ -116,7 +117,7 @@ export type LinkRequestIdInput = z.infer<typeof linkRequestIdInput>;
 
 /** Rejecting a link request says why, for the audit trail and for whoever looks into it later. */
 export const rejectLinkInput = linkRequestIdInput.extend({
-  reason: z.string().trim().min(1, "Say why the link is rejected").max(500, "Use at most 500 characters"),
+  reason: z.string().trim().min(10, "Give a reason of at least 10 characters").max(500, "Use at most 500 characters"),
 });
 export type RejectLinkInput = z.infer<typeof rejectLinkInput>;
 

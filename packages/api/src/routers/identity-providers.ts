@@ -85,7 +85,7 @@ function toView(row: IdentityProviderRow, slug: string): IdentityProviderView {
     entityId: row.entity_id,
     ssoUrl: row.sso_url,
     sloUrl: row.slo_url,
-    certificates: row.certificates.map(certificateSummary),
+    certificates: row.certificates.map((pem) => ({ ...certificateSummary(pem), pem })),
     trustsEmail: row.trusts_email,
     assertableRoles: row.assertable_roles as AssertableRole[],
     attributeMap: (row.attribute_map ?? {}) as AttributeMap,
