@@ -45,7 +45,7 @@ test.describe("single sign-on administration", () => {
   // The API refuses a bad certificate and a short reason on purpose.
   test.use({ allowedConsoleErrors: [refusedRequest(400)] });
 
-  test("an admin edits an identity provider and rolls its certificate over, with the keyboard alone", async ({
+  test("an admin edits an identity provider and rolls its certificate over, with the keyboard alone, at 360 px", async ({
     page,
   }) => {
     const name = `ACME directory ${Date.now().toString(36)}`;
@@ -55,6 +55,7 @@ test.describe("single sign-on administration", () => {
       entityId: `https://idp.acme.example.com/${Date.now().toString(36)}`,
       certificate: demoCertificate,
     });
+    await page.setViewportSize({ width: 360, height: 780 });
     await acmeAdmin(page, "idris");
     const row = page.getByRole("row", { name: new RegExp(name) });
     await expect(row).toContainText("LearnOps demo identity provider");
@@ -87,7 +88,8 @@ test.describe("single sign-on administration", () => {
     await expect(summary).toContainText("There is a problem");
     await expect(sso).toHaveAccessibleDescription("Error: The address must start with https://");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: test.info().outputPath("edit-refused.png") });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: test.info().outputPath("edit-refused-360.png") });
 
     // Corrected: the summary's link takes focus to the field.
     await tabTo(page, summary.getByRole("link", { name: "The address must start with https://" }));
