@@ -947,6 +947,17 @@ describe("the service provider's own keys: signed requests, encrypted assertions
     beside.documentElement?.appendChild(beside.importNode(element(plain, saml, "Assertion"), true));
     await expectRefused(await postResponse(toBase64(serialize(beside))), "signature_wrapping");
 
+    // The assertion's issuer is encrypted: without the Response's own, no identity provider can be chosen.
+    const anonymous = parse(
+      await encryptLoginResponseAssertion(
+        signed(content((await redirectToIdentityProvider()).requestId)),
+        firstCertificate,
+      ),
+    );
+    const responseIssuer = element(anonymous, saml, "Issuer");
+    responseIssuer.parentNode?.removeChild(responseIssuer);
+    await expectRefused(await postResponse(toBase64(serialize(anonymous))), "unknown_identity_provider");
+
     // RSA PKCS#1 v1.5 key transport (padding oracles) is not decrypted.
     const oldFashioned = await encryptLoginResponseAssertion(
       signed(content((await redirectToIdentityProvider()).requestId)),
