@@ -237,6 +237,29 @@ describe("SAML metadata and SP-initiated login", () => {
     expect(minutes).toBeCloseTo(10, 0);
   });
 
+  it("names the app a sign-in started from in the RelayState, so a refusal leads back to that app's sign-in page", async () => {
+    const response = await app.request(`/auth/saml/${slug}/login?idp=${identityProviderId}&app=teach`);
+    const location = response.headers.get("location") ?? "";
+    expect(readRedirectAuthnRequest(location).relayState).toBe("teach");
+    const refused = await app.request(`/auth/saml/${slug}/acs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        SAMLResponse: toBase64(loginResponseXml(content(readRedirectAuthnRequest(location).id))),
+        RelayState: "teach",
+      }).toString(),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(`href="/teach/sign-in/${slug}"`);
+    // Anything else the identity provider echoes leads to the learner portal's page, never elsewhere.
+    const other = await app.request(`/auth/saml/${slug}/acs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ SAMLResponse: "x", RelayState: "https://evil.example" }).toString(),
+    });
+    expect(await other.text()).toContain(`href="/learn/${slug}"`);
+  });
+
   it("answers 404 pages for an unknown institution or identity provider, never a 500", async () => {
     expect((await app.request(`/auth/saml/nowhere/metadata`)).status).toBe(404);
     expect((await app.request(`/auth/saml/${slug}/login?idp=not-a-uuid`)).status).toBe(404);

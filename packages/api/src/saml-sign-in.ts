@@ -94,6 +94,12 @@ export function isSamlReturnApp(value: string | undefined): value is SamlReturnA
   return value !== undefined && Object.hasOwn(returnPaths, value);
 }
 
+/** The institution's sign-in page in one of the apps: where a refused sign-in leads back to. */
+export function samlSignInPage(slug: string, app: SamlReturnApp): string {
+  const encoded = encodeURIComponent(slug);
+  return app === "learn" ? `/learn/${encoded}` : `${returnPaths[app]}sign-in/${encoded}`;
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export async function findSamlInstitution(db: Database, slug: string): Promise<SamlInstitution> {
@@ -140,7 +146,9 @@ export async function beginSamlSignIn(
       entityId: endpoints.entityId,
       now: params.now,
     });
-    const request = createAuthnRequest(endpoints, keyring, identityProviderConfig(row), "");
+    // The RelayState names the app the sign-in started from, only so that a refusal page can lead back to that
+    // app's sign-in page: where a successful sign-in goes comes from the stored request, never from it.
+    const request = createAuthnRequest(endpoints, keyring, identityProviderConfig(row), params.app);
     await insertAuthnRequest(
       trx,
       {
