@@ -1,5 +1,5 @@
+import "./courses.css";
 import "./single-sign-on.css";
-import type { AppRouter } from "@learnops/api/root";
 import { apiFieldIssues, describeApiError } from "@learnops/ui/api-errors";
 import { useTRPC } from "@learnops/ui/api-provider";
 import {
@@ -13,12 +13,11 @@ import {
   StatusMessage,
 } from "@learnops/ui/components";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { inferOutput, TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { type FormEvent, useId, useRef, useState } from "react";
+import { EditIdentityProviderDialog, type IdentityProvider } from "./identity-provider-edit.tsx";
+import { LinkRequestsCard } from "./link-requests-card.tsx";
+import { ServiceProviderKeysCard } from "./service-provider-keys-card.tsx";
 import { DateText, ModalDialog, plural, TextField } from "./settings-controls.tsx";
-
-type Overview = inferOutput<TRPCOptionsProxy<AppRouter>["identityProviders"]["list"]>;
-type IdentityProvider = Overview["identityProviders"][number];
 
 export default function SingleSignOnView() {
   const trpc = useTRPC();
@@ -26,6 +25,7 @@ export default function SingleSignOnView() {
   const [outcome, setOutcome] = useState("");
   const outcomeRef = useRef<HTMLDivElement>(null);
   const [removing, setRemoving] = useState<IdentityProvider | null>(null);
+  const [editing, setEditing] = useState<IdentityProvider | null>(null);
 
   if (overview.isPending) return <LoadingState label="Loading single sign-on…" />;
   if (overview.isError)
@@ -58,9 +58,14 @@ export default function SingleSignOnView() {
       key: "actions",
       header: "Actions",
       cell: (idp) => (
-        <Button onPress={() => setRemoving(idp)}>
-          Remove<span className="visually-hidden"> {idp.name}</span>
-        </Button>
+        <div className="row-actions">
+          <Button onPress={() => setEditing(idp)}>
+            Edit<span className="visually-hidden"> {idp.name}</span>
+          </Button>
+          <Button onPress={() => setRemoving(idp)}>
+            Remove<span className="visually-hidden"> {idp.name}</span>
+          </Button>
+        </div>
       ),
     },
   ];
@@ -81,9 +86,11 @@ export default function SingleSignOnView() {
         <p>
           <a href={serviceProvider.metadataUrl} download>
             Download the service-provider metadata
-          </a>
+          </a>{" "}
+          (with the signing and encryption certificates below)
         </p>
       </Card>
+      <ServiceProviderKeysCard />
       <AddIdentityProviderCard onAdded={(name) => setOutcome(`Added the identity provider “${name}”.`)} />
       <div ref={outcomeRef} tabIndex={-1} className="status-message-holder">
         <StatusMessage tone="positive">{outcome}</StatusMessage>
@@ -102,6 +109,17 @@ export default function SingleSignOnView() {
           />
         )}
       </Card>
+      <LinkRequestsCard />
+      {editing ? (
+        <EditIdentityProviderDialog
+          identityProvider={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(message) => {
+            setOutcome(message);
+            setEditing(null);
+          }}
+        />
+      ) : null}
       {removing ? (
         <RemoveDialog
           identityProvider={removing}

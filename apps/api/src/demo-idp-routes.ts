@@ -120,7 +120,7 @@ export function mountDemoIdentityProvider(app: Hono<DemoEnv>, options: { publicU
         "Signing you in…",
         `<h1>Signing you in…</h1>
 <form method="post" action="${escapeHtml(request.acsUrl)}">
-<input type="hidden" name="SAMLResponse" value="${escapeHtml(samlResponse)}">
+<input type="hidden" name="SAMLResponse" value="${escapeHtml(samlResponse)}">${typeof form.RelayState === "string" ? `<input type="hidden" name="RelayState" value="${escapeHtml(form.RelayState)}">` : ""}
 <button type="submit"><strong>Continue to LearnOps</strong></button>
 </form>`,
         "<script>document.forms[0].submit()</script>",

@@ -6,9 +6,11 @@ import {
   isSamlReturnApp,
   SamlEndpointNotFound,
   type SamlInstitution,
+  type SamlReturnApp,
   type SamlServices,
   SamlSignInRefused,
   samlMetadata,
+  samlSignInPage,
 } from "@learnops/api/saml-sign-in";
 import { samlRefusalReasons } from "@learnops/auth/saml/refusals";
 import { readSessionToken, serializeBlankSessionCookie, serializeSessionCookie } from "@learnops/auth/session-cookie";
@@ -43,11 +45,13 @@ export function samlProblemPage(params: {
   title: string;
   message: string;
   reference: string;
+  /** The sign-in page to lead back to; the institution's learner sign-in page unless given. */
+  signInHref?: string;
 }): string {
   const { institution } = params;
   const name = institution ? escapeHtml(institution.display_name) : "LearnOps";
   const brand = colour(institution?.primary_colour, "#1f2937");
-  const signInHref = institution ? `/learn/${encodeURIComponent(institution.slug)}` : "/learn/";
+  const signInHref = params.signInHref ?? (institution ? samlSignInPage(institution.slug, "learn") : "/learn/");
   const logo = institution?.logo_url?.startsWith("https://")
     ? `<img src="${escapeHtml(institution.logo_url)}" alt="" height="40">`
     : "";
@@ -88,9 +92,11 @@ function problem(
   institution: SamlInstitution | null,
   title: string,
   message: string,
+  app: SamlReturnApp = "learn",
 ) {
   c.header("Cache-Control", "no-store");
-  return c.html(samlProblemPage({ institution, title, message, reference: c.get("requestId") }), status);
+  const signInHref = institution ? samlSignInPage(institution.slug, app) : "/learn/";
+  return c.html(samlProblemPage({ institution, title, message, reference: c.get("requestId"), signInHref }), status);
 }
 
 function notFoundPage(c: Context<SamlEnv>, error: SamlEndpointNotFound) {
@@ -207,6 +213,9 @@ export function mountSamlRoutes(
     async (c) => {
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const samlResponse = typeof form.SAMLResponse === "string" ? form.SAMLResponse : "";
+      // Echoed by the identity provider, unauthenticated: it only chooses which app's sign-in page a refusal
+      // page links to.
+      const relayState = typeof form.RelayState === "string" ? form.RelayState : undefined;
       const now = new Date();
       try {
         const signedIn = await completeSamlSignIn(services, {
@@ -245,6 +254,7 @@ export function mountSamlRoutes(
             error.institution,
             "We could not sign you in",
             samlRefusalReasons[error.refusal.reason],
+            isSamlReturnApp(relayState) ? relayState : "learn",
           );
         }
         throw error;

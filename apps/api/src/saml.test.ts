@@ -1,17 +1,21 @@
+import { verify, X509Certificate } from "node:crypto";
 import { createContextInner, localPublicUrl as publicUrl } from "@learnops/api/context";
 import { createCaller } from "@learnops/api/root";
 import { resolveSession, startSession } from "@learnops/api/sessions";
 import { type SamlRefusalReason, samlRefusalReasons } from "@learnops/auth/saml/refusals";
 import { serviceProviderEndpoints } from "@learnops/auth/saml/service-provider";
 import {
+  encryptLoginResponseAssertion,
   loginResponseXml,
   logoutRequestUrl,
   newSamlId,
+  publishedCertificates,
   type ResponseContent,
   readRedirectAuthnRequest,
   type SimulatedIdentityProviderKeys,
   signLoginResponse,
   toBase64,
+  verifyRedirectAuthnRequest,
 } from "@learnops/auth/saml/simulated-identity-provider";
 import { attackerKeys, nextIdentityProviderKeys, testIdentityProviderKeys } from "@learnops/auth/saml/testing/keys";
 import { readSessionToken } from "@learnops/auth/session-cookie";
@@ -20,7 +24,7 @@ import { withUser } from "@learnops/db/tenancy";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
 import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createServer } from "./server.ts";
 
 // SAML sign-in over HTTP, against a real identity provider in this process (samlify signing with its own
@@ -28,7 +32,8 @@ import { createServer } from "./server.ts";
 // wrapped response is refused with its reason, an audit event and an error page.
 
 const { appDb, db: ownerDb, jobs } = await setupTestJobQueue();
-const app = createServer({ services: { db: appDb, jobs, publicUrl }, log: captureLog().log, webAppsDir: null });
+const serverLog = captureLog();
+const app = createServer({ services: { db: appDb, jobs, publicUrl }, log: serverLog.log, webAppsDir: null });
 
 const slug = "lakeside-college";
 const sp = serviceProviderEndpoints(publicUrl, slug);
@@ -40,6 +45,35 @@ let otherIdentityProviderId = "";
 
 function pemBody(pem: string): string {
   return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
+}
+
+/**
+ * Whether a redirect-binding message (our logout request or response) carries a query signature valid for a
+ * signing certificate the institution's metadata publishes: what the identity provider checks.
+ */
+async function signedWithPublishedKey(location: string): Promise<boolean> {
+  const metadataXml = await (await app.request(`/auth/saml/${slug}/metadata`)).text();
+  const raw = new Map(
+    new URL(location).search
+      .slice(1)
+      .split("&")
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)] as const),
+  );
+  const signature = raw.get("Signature");
+  if (!signature || decodeURIComponent(raw.get("SigAlg") ?? "") !== "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    return false;
+  const octets = ["SAMLRequest", "SAMLResponse", "RelayState", "SigAlg"]
+    .filter((name) => raw.has(name))
+    .map((name) => `${name}=${raw.get(name)}`)
+    .join("&");
+  return publishedCertificates(metadataXml).signing.some((body) =>
+    verify(
+      "sha256",
+      Buffer.from(octets),
+      new X509Certificate(`-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`).publicKey,
+      Buffer.from(decodeURIComponent(signature), "base64"),
+    ),
+  );
 }
 
 beforeAll(async () => {
@@ -201,6 +235,29 @@ describe("SAML metadata and SP-initiated login", () => {
     expect(stored.return_to).toBe("/learn/");
     const minutes = (stored.expires_at.getTime() - stored.created_at.getTime()) / 60_000;
     expect(minutes).toBeCloseTo(10, 0);
+  });
+
+  it("names the app a sign-in started from in the RelayState, so a refusal leads back to that app's sign-in page", async () => {
+    const response = await app.request(`/auth/saml/${slug}/login?idp=${identityProviderId}&app=teach`);
+    const location = response.headers.get("location") ?? "";
+    expect(readRedirectAuthnRequest(location).relayState).toBe("teach");
+    const refused = await app.request(`/auth/saml/${slug}/acs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        SAMLResponse: toBase64(loginResponseXml(content(readRedirectAuthnRequest(location).id))),
+        RelayState: "teach",
+      }).toString(),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(`href="/teach/sign-in/${slug}"`);
+    // Anything else the identity provider echoes leads to the learner portal's page, never elsewhere.
+    const other = await app.request(`/auth/saml/${slug}/acs`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ SAMLResponse: "x", RelayState: "https://evil.example" }).toString(),
+    });
+    expect(await other.text()).toContain(`href="/learn/${slug}"`);
   });
 
   it("answers 404 pages for an unknown institution or identity provider, never a 500", async () => {
@@ -616,7 +673,25 @@ describe("forged, stale and misdirected responses are refused", () => {
       "</samlp:Status>",
       "<samlp:Unexpected/></samlp:Status>",
     );
-    await expectRefused(await postResponse(toBase64(invalid)), "schema_invalid");
+    // The validator's findings go with the refusal to our log and the audit trail, not to the console.
+    const consoleError = vi.spyOn(console, "error");
+    const consoleDebug = vi.spyOn(console, "debug");
+    try {
+      await expectRefused(await postResponse(toBase64(invalid)), "schema_invalid");
+      expect(consoleError).not.toHaveBeenCalled();
+      expect(consoleDebug).not.toHaveBeenCalled();
+    } finally {
+      consoleError.mockRestore();
+      consoleDebug.mockRestore();
+    }
+    const refusal = (await lastRefusal()) as { reason: string; detail: string } | undefined;
+    expect(refusal?.detail).toContain("Unexpected");
+    expect(serverLog.entries.filter((entry) => entry.msg === "SAML sign-in refused").at(-1)).toMatchObject({
+      level: 40,
+      msg: "SAML sign-in refused",
+      reason: "schema_invalid",
+      detail: expect.stringContaining("Unexpected"),
+    });
     await expectRefused(await postResponse("%%% not base64 %%%"), "malformed");
     await expectRefused(await postResponse(""), "malformed");
   });
@@ -739,6 +814,300 @@ describe("signature wrapping (XSW1–XSW8) is refused", () => {
   });
 });
 
+describe("the service provider's own keys: signed requests, encrypted assertions, rotation", () => {
+  async function metadata() {
+    const response = await app.request(`/auth/saml/${slug}/metadata`);
+    expect(response.status).toBe(200);
+    return response.text();
+  }
+
+  /** Starts a sign-in and answers the address the browser is sent to, and the request's id. */
+  async function redirectToIdentityProvider() {
+    const response = await app.request(`/auth/saml/${slug}/login?idp=${identityProviderId}`);
+    expect(response.status).toBe(302);
+    const location = response.headers.get("location") ?? "";
+    return { location, requestId: readRedirectAuthnRequest(location).id };
+  }
+
+  /** A signed assertion for this request, encrypted for a certificate. */
+  async function encryptedResponse(requestId: string, certificate: string, overrides: Partial<ResponseContent> = {}) {
+    return toBase64(await encryptLoginResponseAssertion(signed(content(requestId, overrides)), certificate));
+  }
+
+  async function expectSignedIn(response: Response) {
+    expect(response.status).toBe(303);
+    expect(readSessionToken(response.headers.get("set-cookie"))).toBeTruthy();
+  }
+
+  let firstCertificate = "";
+
+  it("signs every AuthnRequest with the institution's key, which the IdP verifies with the published certificate", async () => {
+    const xml = await metadata();
+    expect(xml).toContain('AuthnRequestsSigned="true"');
+    const published = publishedCertificates(xml);
+    expect(published.signing).toHaveLength(1);
+    expect(published.encryption).toEqual(published.signing);
+    firstCertificate = published.signing[0] ?? "";
+
+    const { location } = await redirectToIdentityProvider();
+    const check = (redirectUrl: string) =>
+      verifyRedirectAuthnRequest({ redirectUrl, serviceProviderMetadata: xml, identityProviderEntityId: idpEntityId });
+    expect(await check(location)).toBe(firstCertificate);
+    // Altered, unsigned, or checked against another service provider's certificate: not verified.
+    const url = new URL(location);
+    const signature = url.searchParams.get("Signature") ?? "";
+    url.searchParams.set("Signature", `${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`);
+    expect(await check(url.toString())).toBeNull();
+    expect(await check(location.replace(/&Signature=[^&]*/, ""))).toBeNull();
+    const foreign = xml.replaceAll(firstCertificate, pemBody(attackerKeys.certificate));
+    expect(
+      await verifyRedirectAuthnRequest({
+        redirectUrl: location,
+        serviceProviderMetadata: foreign,
+        identityProviderEntityId: idpEntityId,
+      }),
+    ).toBeNull();
+  });
+
+  it("lists the keys for admins without ever returning a private key", async () => {
+    const admin = await staffCaller("course_admin");
+    const listed = await admin.identityProviders.serviceProviderKeys();
+    expect(listed.keys).toMatchObject([
+      { status: "current", certificate: expect.stringContaining(firstCertificate.slice(0, 40)) },
+    ]);
+    expect(listed.metadataUrl).toBe(sp.metadataUrl);
+    expect(JSON.stringify(listed)).not.toMatch(/PRIVATE KEY|privateKey|private_key/);
+  });
+
+  it("signs in with an encrypted assertion, signed inside, or inside a signed response", async () => {
+    await expectSignedIn(
+      await postResponse(
+        await encryptedResponse((await redirectToIdentityProvider()).requestId, firstCertificate, {
+          nameId: "encrypted@lakeside.example.edu",
+          attributes: {},
+        }),
+      ),
+    );
+    // Encrypted first, then the whole response signed: the Response's signature covers the EncryptedAssertion.
+    const encrypted = await encryptLoginResponseAssertion(
+      loginResponseXml(
+        content((await redirectToIdentityProvider()).requestId, {
+          nameId: "encrypted@lakeside.example.edu",
+          attributes: {},
+        }),
+      ),
+      firstCertificate,
+    );
+    await expectSignedIn(
+      await postResponse(toBase64(signLoginResponse(encrypted, testIdentityProviderKeys, "response"))),
+    );
+  });
+
+  it("checks a decrypted assertion as strictly as a plain one", async () => {
+    const unsigned = await encryptLoginResponseAssertion(
+      loginResponseXml(content((await redirectToIdentityProvider()).requestId)),
+      firstCertificate,
+    );
+    await expectRefused(await postResponse(toBase64(unsigned)), "unsigned");
+
+    const forged = await encryptLoginResponseAssertion(
+      signed(content((await redirectToIdentityProvider()).requestId), attackerKeys),
+      firstCertificate,
+    );
+    await expectRefused(await postResponse(toBase64(forged)), "bad_signature");
+
+    // Signed, then altered before it was encrypted.
+    const document = parse(signed(content((await redirectToIdentityProvider()).requestId)));
+    impersonate(element(document, saml, "Assertion"), "victim@lakeside.example.edu");
+    await expectRefused(
+      await postResponse(toBase64(await encryptLoginResponseAssertion(serialize(document), firstCertificate))),
+      "bad_signature",
+    );
+
+    // A comment inside the encrypted assertion (canonicalisation would drop it).
+    const commented = signed(content((await redirectToIdentityProvider()).requestId)).replace(
+      "pat.lee@lakeside.example.edu</saml:NameID>",
+      "pat.lee@lakeside.example.edu<!---->.evil</saml:NameID>",
+    );
+    await expectRefused(
+      await postResponse(toBase64(await encryptLoginResponseAssertion(commented, firstCertificate))),
+      "comment_injection",
+    );
+
+    // Meant for another service provider; addressed elsewhere.
+    await expectRefused(
+      await postResponse(
+        await encryptedResponse((await redirectToIdentityProvider()).requestId, firstCertificate, {
+          audience: "https://other-sp.example.org/metadata",
+        }),
+      ),
+      "wrong_audience",
+    );
+
+    // XSW on the decrypted document: the signed assertion wrapped in a forged one before encryption.
+    const wrapped = parse(signed(content((await redirectToIdentityProvider()).requestId)));
+    const original = element(wrapped, saml, "Assertion");
+    const forgedAssertion = original.cloneNode(true) as Element;
+    forgedAssertion.setAttribute("ID", newSamlId());
+    impersonate(forgedAssertion, "victim@lakeside.example.edu");
+    const forgedSignature = element(forgedAssertion, ds, "Signature");
+    forgedSignature.parentNode?.removeChild(forgedSignature);
+    forgedAssertion.appendChild(original.cloneNode(true));
+    original.parentNode?.replaceChild(forgedAssertion, original);
+    await expectRefused(
+      await postResponse(toBase64(await encryptLoginResponseAssertion(serialize(wrapped), firstCertificate))),
+      "signature_wrapping",
+    );
+
+    // A plain assertion beside the encrypted one.
+    const beside = parse(
+      await encryptLoginResponseAssertion(
+        signed(content((await redirectToIdentityProvider()).requestId)),
+        firstCertificate,
+      ),
+    );
+    const plain = parse(signed(content(newSamlId(), { nameId: "victim@lakeside.example.edu" })));
+    beside.documentElement?.appendChild(beside.importNode(element(plain, saml, "Assertion"), true));
+    await expectRefused(await postResponse(toBase64(serialize(beside))), "signature_wrapping");
+
+    // The assertion's issuer is encrypted: without the Response's own, no identity provider can be chosen.
+    const anonymous = parse(
+      await encryptLoginResponseAssertion(
+        signed(content((await redirectToIdentityProvider()).requestId)),
+        firstCertificate,
+      ),
+    );
+    const responseIssuer = element(anonymous, saml, "Issuer");
+    responseIssuer.parentNode?.removeChild(responseIssuer);
+    await expectRefused(await postResponse(toBase64(serialize(anonymous))), "unknown_identity_provider");
+
+    // RSA PKCS#1 v1.5 key transport (padding oracles) is not decrypted.
+    const oldFashioned = await encryptLoginResponseAssertion(
+      signed(content((await redirectToIdentityProvider()).requestId)),
+      firstCertificate,
+      { key: "http://www.w3.org/2001/04/xmlenc#rsa-1_5" },
+    );
+    await expectRefused(await postResponse(toBase64(oldFashioned)), "encrypted_assertion");
+  });
+
+  it("refuses an assertion encrypted for a key this service provider never held", async () => {
+    await expectRefused(
+      await postResponse(
+        await encryptedResponse((await redirectToIdentityProvider()).requestId, attackerKeys.certificate),
+      ),
+      "encrypted_assertion",
+    );
+  });
+
+  it("rotates keys: next published, then activated, previous still decrypting, then retired; each audited", async () => {
+    const admin = await staffCaller("course_admin");
+    const next = await admin.identityProviders.createNextServiceProviderKey();
+    expect(next.status).toBe("next");
+    expect(JSON.stringify(next)).not.toMatch(/PRIVATE KEY|privateKey/);
+    await expect(admin.identityProviders.createNextServiceProviderKey()).rejects.toMatchObject({ code: "CONFLICT" });
+    const nextCertificate = pemBody(next.certificate);
+
+    // Both certificates are published; requests are still signed with the current key.
+    const during = await metadata();
+    expect(publishedCertificates(during).signing).toEqual([firstCertificate, nextCertificate]);
+    expect(publishedCertificates(during).encryption).toEqual([firstCertificate, nextCertificate]);
+    const before = await redirectToIdentityProvider();
+    expect(
+      await verifyRedirectAuthnRequest({
+        redirectUrl: before.location,
+        serviceProviderMetadata: during,
+        identityProviderEntityId: idpEntityId,
+      }),
+    ).toBe(firstCertificate);
+    // An IdP that already took up the next certificate may encrypt for it before the switch.
+    await expectSignedIn(
+      await postResponse(await encryptedResponse((await redirectToIdentityProvider()).requestId, nextCertificate)),
+    );
+
+    await admin.identityProviders.activateNextServiceProviderKey();
+    await expect(admin.identityProviders.activateNextServiceProviderKey()).rejects.toMatchObject({ code: "CONFLICT" });
+    // A sign-in started before the switch completes after it, encrypted for the old key.
+    await expectSignedIn(await postResponse(await encryptedResponse(before.requestId, firstCertificate)));
+    const after = await redirectToIdentityProvider();
+    const afterMetadata = await metadata();
+    expect(publishedCertificates(afterMetadata).signing).toEqual([nextCertificate]);
+    expect(
+      await verifyRedirectAuthnRequest({
+        redirectUrl: after.location,
+        serviceProviderMetadata: afterMetadata,
+        identityProviderEntityId: idpEntityId,
+      }),
+    ).toBe(nextCertificate);
+    await expectSignedIn(await postResponse(await encryptedResponse(after.requestId, nextCertificate)));
+    // Within the grace period the previous key still decrypts.
+    await expectSignedIn(
+      await postResponse(await encryptedResponse((await redirectToIdentityProvider()).requestId, firstCertificate)),
+    );
+
+    const { keys } = await admin.identityProviders.serviceProviderKeys();
+    expect(keys.map((key) => key.status)).toEqual(["current", "previous"]);
+    const previous = keys.find((key) => key.status === "previous");
+    const current = keys.find((key) => key.status === "current");
+    expect(previous?.decryptsUntil).toBeTruthy();
+    await expect(admin.identityProviders.retireServiceProviderKey({ keyId: current?.id ?? "" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    await expect(
+      admin.identityProviders.retireServiceProviderKey({ keyId: "00000000-0000-4000-8000-000000000000" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const retired = await admin.identityProviders.retireServiceProviderKey({ keyId: previous?.id ?? "" });
+    expect(retired.keys.map((key) => key.status)).toEqual(["current", "retired"]);
+    const row = await ownerDb
+      .selectFrom("saml_service_provider_keys")
+      .select(["private_key", "status"])
+      .where("id", "=", previous?.id ?? "")
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ private_key: null, status: "retired" });
+
+    // Encrypted for the retired key: refused. Unsigned and forged responses stay refused after the rotation.
+    await expectRefused(
+      await postResponse(await encryptedResponse((await redirectToIdentityProvider()).requestId, firstCertificate)),
+      "encrypted_assertion",
+    );
+    await expectRefused(
+      await postResponse(
+        toBase64(
+          await encryptLoginResponseAssertion(
+            loginResponseXml(content((await redirectToIdentityProvider()).requestId)),
+            nextCertificate,
+          ),
+        ),
+      ),
+      "unsigned",
+    );
+    await expectRefused(
+      await postResponse(
+        toBase64(
+          await encryptLoginResponseAssertion(
+            signed(content((await redirectToIdentityProvider()).requestId), attackerKeys),
+            nextCertificate,
+          ),
+        ),
+      ),
+      "bad_signature",
+    );
+
+    const events = await ownerDb
+      .selectFrom("audit_events")
+      .select(["action", "before", "after"])
+      .where("institution_id", "=", institutionId)
+      .where("action", "like", "saml.sp_key_%")
+      .orderBy("id")
+      .execute();
+    expect(events.map((event) => event.action)).toEqual([
+      "saml.sp_key_created",
+      "saml.sp_key_activated",
+      "saml.sp_key_retired",
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+  });
+});
+
 describe("single logout", () => {
   const nameId = "logout@lakeside.example.edu";
 
@@ -801,6 +1170,11 @@ describe("single logout", () => {
       const response = await app.request(pathOf(idpLogout()));
       expect(response.status).toBe(302);
       expect(response.headers.get("location")).toMatch(/^https:\/\/idp\.lakeside\.example\.edu\/slo\?SAMLResponse=/);
+      // Our logout response is signed with the institution's current key.
+      expect(await signedWithPublishedKey(response.headers.get("location") ?? "")).toBe(true);
+      expect(
+        await signedWithPublishedKey((response.headers.get("location") ?? "").replace(/&Signature=[^&]*/, "")),
+      ).toBe(false);
       expect(await resolveSession(appDb, token, new Date())).toBeNull();
 
       // SP-initiated: the session ends here, then the browser goes to the identity provider with our request.
@@ -810,6 +1184,7 @@ describe("single logout", () => {
       });
       expect(logout.status).toBe(303);
       expect(logout.headers.get("location")).toMatch(/^https:\/\/idp\.lakeside\.example\.edu\/slo\?SAMLRequest=/);
+      expect(await signedWithPublishedKey(logout.headers.get("location") ?? "")).toBe(true);
       expect(logout.headers.get("set-cookie")).toMatch(/Max-Age=0/);
       expect(await resolveSession(appDb, again, new Date())).toBeNull();
       // The app's "Sign out" does the same, answering where to send the browser.

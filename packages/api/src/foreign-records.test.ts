@@ -40,6 +40,7 @@ interface Foreign {
   promotionId: string;
   identityProviderId: string;
   linkRequestId: string;
+  serviceProviderKeyId: string;
 }
 
 type Declaration =
@@ -239,17 +240,19 @@ const declarations: Record<string, Declaration> = {
       file: new Blob(["email,course\nx@example.org,dementia-care\n"]).stream(),
     }),
   },
+  "identityProviders.activateNextServiceProviderKey": none,
   "identityProviders.confirmLink": {
     kind: "record",
     role: "course_admin",
     input: (f) => ({ linkRequestId: f.linkRequestId }),
   },
   "identityProviders.create": none,
+  "identityProviders.createNextServiceProviderKey": none,
   "identityProviders.linkRequests": { kind: "list", role: "course_admin" },
   "identityProviders.rejectLink": {
     kind: "record",
     role: "course_admin",
-    input: (f) => ({ linkRequestId: f.linkRequestId }),
+    input: (f) => ({ linkRequestId: f.linkRequestId, reason: "Not the same person" }),
   },
   "identityProviders.list": { kind: "list", role: "course_admin" },
   "identityProviders.remove": {
@@ -257,6 +260,12 @@ const declarations: Record<string, Declaration> = {
     role: "course_admin",
     input: (f) => ({ identityProviderId: f.identityProviderId }),
   },
+  "identityProviders.retireServiceProviderKey": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ keyId: f.serviceProviderKeyId }),
+  },
+  "identityProviders.serviceProviderKeys": { kind: "list", role: "course_admin" },
   "identityProviders.signInOptions": none,
   "identityProviders.update": {
     kind: "record",
@@ -455,6 +464,22 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
 
+  foreign.serviceProviderKeyId = (
+    await db
+      .insertInto("saml_service_provider_keys")
+      .values({
+        institution_id: northwind,
+        status: "previous",
+        private_key: testIdentityProviderKeys.privateKey,
+        certificate: testIdentityProviderKeys.certificate,
+        fingerprint_sha256: Array.from({ length: 32 }, () => "AB").join(":"),
+        not_after: new Date("2036-01-01T00:00:00Z"),
+        decrypts_until: new Date(Date.now() + 7 * 24 * 60 * 60 * 1000),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+  ).id;
+
   for (const role of ["course_admin", "support_agent", "platform_admin"] as const) {
     const person = await db
       .insertInto("users")
@@ -506,6 +531,7 @@ async function northwindSnapshot() {
     db.selectFrom("saml_identity_providers").select(["id", "name", "trusts_email"]).orderBy("id").execute(),
     db.selectFrom("saml_link_requests").select(["id"]).orderBy("id").execute(),
     db.selectFrom("saml_identity_links").select(["id"]).orderBy("id").execute(),
+    db.selectFrom("saml_service_provider_keys").select(["id", "status"]).orderBy("id").execute(),
   ]);
   return {
     memberships,

@@ -38,6 +38,7 @@ import {
 } from "@learnops/db/queries/saml";
 import { deleteSamlSessions, deleteSession, findSamlSessionDetails } from "@learnops/db/queries/sessions";
 import { withTenant, withUser } from "@learnops/db/tenancy";
+import { serviceProviderKeyring } from "./saml-service-provider-keys.ts";
 import { type NewSession, startSession } from "./sessions.ts";
 
 // SAML sign-in for the HTTP routes under /auth/saml/<institution>/: the institution comes from the address
@@ -93,6 +94,12 @@ export function isSamlReturnApp(value: string | undefined): value is SamlReturnA
   return value !== undefined && Object.hasOwn(returnPaths, value);
 }
 
+/** The institution's sign-in page in one of the apps: where a refused sign-in leads back to. */
+export function samlSignInPage(slug: string, app: SamlReturnApp): string {
+  const encoded = encodeURIComponent(slug);
+  return app === "learn" ? `/learn/${encoded}` : `${returnPaths[app]}sign-in/${encoded}`;
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export async function findSamlInstitution(db: Database, slug: string): Promise<SamlInstitution> {
@@ -112,7 +119,11 @@ export function endpointsFor(services: SamlServices, institution: SamlInstitutio
 /** The institution's service-provider metadata (XML). */
 export async function samlMetadata(services: SamlServices, slug: string): Promise<string> {
   const institution = await findSamlInstitution(services.db, slug);
-  return serviceProviderMetadata(endpointsFor(services, institution));
+  const endpoints = endpointsFor(services, institution);
+  const keyring = await withTenant(services.db, { institutionId: institution.id }, (trx) =>
+    serviceProviderKeyring(trx, { institutionId: institution.id, entityId: endpoints.entityId, now: new Date() }),
+  );
+  return serviceProviderMetadata(endpoints, keyring);
 }
 
 /**
@@ -129,7 +140,15 @@ export async function beginSamlSignIn(
       ? await findIdentityProvider(trx, params.identityProviderId)
       : undefined;
     if (!row) throw new SamlEndpointNotFound("Identity provider");
-    const request = createAuthnRequest(endpointsFor(services, institution), identityProviderConfig(row), "");
+    const endpoints = endpointsFor(services, institution);
+    const keyring = await serviceProviderKeyring(trx, {
+      institutionId: institution.id,
+      entityId: endpoints.entityId,
+      now: params.now,
+    });
+    // The RelayState names the app the sign-in started from, only so that a refusal page can lead back to that
+    // app's sign-in page: where a successful sign-in goes comes from the stored request, never from it.
+    const request = createAuthnRequest(endpoints, keyring, identityProviderConfig(row), params.app);
     await insertAuthnRequest(
       trx,
       {
@@ -173,8 +192,13 @@ export async function completeSamlSignIn(
       : undefined;
     if (!row) throw new SamlRefusal("unknown_identity_provider", `issuer ${issuer ?? "missing"}`);
     identityProviderId = row.id;
+    const endpoints = endpointsFor(services, institution);
+    const keyring = await withTenant(services.db, scope, (trx) =>
+      serviceProviderKeyring(trx, { institutionId: institution.id, entityId: endpoints.entityId, now: params.now }),
+    );
     const verified = await verifyLoginResponse({
-      endpoints: endpointsFor(services, institution),
+      endpoints,
+      keyring,
       identityProvider: identityProviderConfig(row),
       samlResponse: params.samlResponse,
       now: params.now,
@@ -453,9 +477,14 @@ export async function completeIdpLogout(
         ip: params.ip,
       }),
     );
+    const endpoints = endpointsFor(services, institution);
+    const keyring = await withTenant(services.db, scope, (trx) =>
+      serviceProviderKeyring(trx, { institutionId: institution.id, entityId: endpoints.entityId, now: params.now }),
+    );
     const redirectUrl = row.slo_url
       ? createLogoutResponseUrl(
-          endpointsFor(services, institution),
+          endpoints,
+          keyring,
           { ...identityProviderConfig(row), sloUrl: row.slo_url },
           verified.requestId,
           query.RelayState,
@@ -512,8 +541,13 @@ export async function endSessionWithSingleLogout(
     }),
   );
   if (!row?.slo_url || !institution) return null;
+  const endpoints = serviceProviderEndpoints(services.publicUrl, institution.slug);
+  const keyring = await withTenant(services.db, { institutionId }, (trx) =>
+    serviceProviderKeyring(trx, { institutionId, entityId: endpoints.entityId, now: new Date() }),
+  );
   return createLogoutRequestUrl(
-    serviceProviderEndpoints(services.publicUrl, institution.slug),
+    endpoints,
+    keyring,
     { ...identityProviderConfig(row), sloUrl: row.slo_url },
     { nameId: details.saml_name_id, sessionIndex: details.saml_session_index },
   );

@@ -68,6 +68,7 @@ export type IdentityProviderIdInput = z.infer<typeof identityProviderIdInput>;
 export const updateIdentityProviderInput = z.object({
   identityProviderId: uuid,
   name: name.optional(),
+  entityId: z.string().trim().min(1, "Enter the entity id").max(1000).optional(),
   ssoUrl: address.optional(),
   sloUrl: address.nullable().optional(),
   certificates: z
@@ -87,7 +88,8 @@ export const identityProviderView = z.object({
   entityId: z.string(),
   ssoUrl: z.string(),
   sloUrl: z.string().nullable(),
-  certificates: z.array(z.object({ subject: z.string(), notAfter: z.iso.datetime() })),
+  /** Public certificates (PEM): the edit form sends back the ones it keeps during a rollover. */
+  certificates: z.array(z.object({ subject: z.string(), notAfter: z.iso.datetime(), pem: z.string() })),
   trustsEmail: z.boolean(),
   assertableRoles: z.array(assertableRole),
   attributeMap,
@@ -113,6 +115,12 @@ export type SignInOption = z.infer<typeof signInOption>;
 export const linkRequestIdInput = z.object({ linkRequestId: uuid });
 export type LinkRequestIdInput = z.infer<typeof linkRequestIdInput>;
 
+/** Rejecting a link request says why, for the audit trail and for whoever looks into it later. */
+export const rejectLinkInput = linkRequestIdInput.extend({
+  reason: z.string().trim().min(10, "Give a reason of at least 10 characters").max(500, "Use at most 500 characters"),
+});
+export type RejectLinkInput = z.infer<typeof rejectLinkInput>;
+
 /**
  * A sign-in refused because an account with the asserted address exists: confirming links the identity
  * provider's account (its NameID) to it, so the person's next single sign-on works.
@@ -126,3 +134,27 @@ export const linkRequestView = z.object({
   requestedAt: z.iso.datetime(),
 });
 export type LinkRequestView = z.infer<typeof linkRequestView>;
+
+/**
+ * A key pair of the institution's service provider, as admins see it: its certificate and where it is in a
+ * rotation (next: published, not yet signing; current: signs and decrypts; previous: decrypts until its
+ * grace period ends; retired: private key erased). The private key is never part of any answer.
+ */
+export const serviceProviderKeyStatus = z.enum(["next", "current", "previous", "retired"]);
+export type ServiceProviderKeyStatus = z.infer<typeof serviceProviderKeyStatus>;
+
+export const serviceProviderKeyView = z.object({
+  id: uuid,
+  status: serviceProviderKeyStatus,
+  certificate: z.string(),
+  fingerprintSha256: z.string(),
+  notAfter: z.iso.datetime(),
+  createdAt: z.iso.datetime(),
+  activatedAt: z.iso.datetime().nullable(),
+  decryptsUntil: z.iso.datetime().nullable(),
+  retiredAt: z.iso.datetime().nullable(),
+});
+export type ServiceProviderKeyView = z.infer<typeof serviceProviderKeyView>;
+
+export const serviceProviderKeyIdInput = z.object({ keyId: uuid });
+export type ServiceProviderKeyIdInput = z.infer<typeof serviceProviderKeyIdInput>;

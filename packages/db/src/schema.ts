@@ -416,6 +416,20 @@ export interface SamlSeenAssertions {
   institution_id: string;
 }
 
+export interface SamlServiceProviderKeys {
+  activated_at: Timestamp | null;
+  certificate: string;
+  created_at: Generated<Timestamp>;
+  decrypts_until: Timestamp | null;
+  fingerprint_sha256: string;
+  id: Generated<string>;
+  institution_id: string;
+  not_after: Timestamp;
+  private_key: string | null;
+  retired_at: Timestamp | null;
+  status: string;
+}
+
 export interface Sessions {
   absolute_expires_at: Timestamp;
   acting_as_expires_at: Timestamp | null;
@@ -495,6 +509,7 @@ export interface DB {
   saml_identity_providers: SamlIdentityProviders;
   saml_link_requests: SamlLinkRequests;
   saml_seen_assertions: SamlSeenAssertions;
+  saml_service_provider_keys: SamlServiceProviderKeys;
   sessions: Sessions;
   sign_in_lockouts: SignInLockouts;
   users: Users;

@@ -345,13 +345,28 @@ export function ActingAsBanner({ session }: { session: SessionView }) {
 // A whole app behind sign-in
 // ---------------------------------------------------------------------------------------------------------
 
+const slugPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
 /**
- * The institution an address like `/teach/?institution=lakeside-college` names: its sign-in then offers that
- * institution's single sign-on and acts in its membership. Anything but a well-formed slug is ignored.
+ * The institution an older address like `/teach/?institution=lakeside-college` names: it now leads to that
+ * institution's own sign-in page. Anything but a well-formed slug is ignored.
  */
-function institutionFromAddress(): string | undefined {
+function institutionFromQuery(): string | undefined {
   const slug = new URLSearchParams(window.location.search).get("institution");
-  return slug && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) ? slug : undefined;
+  return slug && slugPattern.test(slug) ? slug : undefined;
+}
+
+/** The address of one partner institution's sign-in page in an app: `/teach/sign-in/lakeside-college`. */
+export function partnerSignInHref(basePath: string, institutionSlug: string): string {
+  return `${basePath}sign-in/${encodeURIComponent(institutionSlug)}`;
+}
+
+/** The institution whose sign-in page a path is (`<basePath>sign-in/<slug>`), or undefined. */
+function partnerFromPath(path: string, basePath: string): string | undefined {
+  const prefix = `${basePath}sign-in/`;
+  if (!path.startsWith(prefix)) return undefined;
+  const slug = path.slice(prefix.length);
+  return slugPattern.test(slug) ? slug : undefined;
 }
 
 export interface SignedInAppProps {
@@ -377,9 +392,16 @@ export function SignedInApp({ appName, basePath, signInLead, children }: SignedI
   const sessionsHref = `${basePath}account/sessions`;
   const passwordHref = changePasswordHref(basePath);
   const path = usePathname().replace(/\/+$/, "");
-  const page = path === sessionsHref ? "sessions" : path === passwordHref ? "password" : "home";
+  const partnerSlug = partnerFromPath(path, basePath);
+  const page = partnerSlug
+    ? "partnerSignIn"
+    : path === sessionsHref
+      ? "sessions"
+      : path === passwordHref
+        ? "password"
+        : "home";
   const shell = { appName, homeHref: basePath };
-  const institutionSlug = institutionFromAddress();
+  const querySlug = institutionFromQuery();
 
   switch (state.status) {
     case "loading":
@@ -396,20 +418,29 @@ export function SignedInApp({ appName, basePath, signInLead, children }: SignedI
         </AppShell>
       );
     case "signedOut":
+      // `?institution=<slug>` was the partner's sign-in address before each had its own page.
+      if (querySlug && page !== "partnerSignIn") return <Redirect to={partnerSignInHref(basePath, querySlug)} />;
+      if (partnerSlug)
+        return (
+          <PartnerSignIn
+            appName={appName}
+            basePath={basePath}
+            slug={partnerSlug}
+            lead={signInLead}
+            notice={state.notice}
+          />
+        );
       // After signing in again, the start page: not the sessions page of the session that ended.
       if (page !== "home") return <Redirect to={basePath} />;
       return (
         <AppShell {...shell}>
           <SignInTitle appName={appName} />
-          <SignInForm
-            title="Sign in"
-            lead={signInLead}
-            notice={state.notice}
-            {...(institutionSlug ? { institutionSlug } : {})}
-          />
+          <SignInForm title="Sign in" lead={signInLead} notice={state.notice} />
         </AppShell>
       );
     case "signedIn":
+      // Signed in on a partner's sign-in page (a password, or back from its identity provider): the start page.
+      if (page === "partnerSignIn" || querySlug) return <Redirect to={basePath} />;
       return (
         <AppShell
           {...shell}
@@ -427,6 +458,67 @@ export function SignedInApp({ appName, basePath, signInLead, children }: SignedI
         </AppShell>
       );
   }
+}
+
+/**
+ * One partner institution's sign-in page in an app used signed in (`<basePath>sign-in/<slug>`): the app in
+ * the institution's name, logo and colours, its "Sign in with …" single sign-on first, and the password form;
+ * signing in here acts in the membership at that institution. As the learner portal's institution page does.
+ */
+function PartnerSignIn({
+  appName,
+  basePath,
+  slug,
+  lead,
+  notice,
+}: {
+  appName: string;
+  basePath: string;
+  slug: string;
+  lead: string;
+  notice: SessionNotice | null;
+}) {
+  const trpc = useTRPC();
+  const institution = useQuery(trpc.institutions.bySlug.queryOptions({ slug }));
+  const name = institution.data?.displayName;
+  useDocumentTitle(
+    name
+      ? `Sign in · ${name} · LearnOps ${appName}`
+      : institution.isError
+        ? `Institution could not be opened · LearnOps ${appName}`
+        : `Sign in · LearnOps ${appName}`,
+  );
+  const shell = { appName, homeHref: basePath };
+  if (institution.isPending)
+    return (
+      <AppShell {...shell}>
+        <LoadingState label="Loading the institution…" />
+      </AppShell>
+    );
+  if (institution.isError)
+    return (
+      <AppShell {...shell}>
+        <PageHeader title="This institution could not be opened" />
+        <ErrorState error={institution.error} onRetry={() => void institution.refetch()} />
+        <p>
+          Check the address you were given, or{" "}
+          <AppLink href={basePath}>sign in without choosing an institution</AppLink>.
+        </p>
+      </AppShell>
+    );
+  return (
+    <AppShell {...shell} institution={institution.data}>
+      <SignInForm
+        title={`Sign in to ${institution.data.displayName}`}
+        lead={lead}
+        institutionSlug={institution.data.slug}
+        notice={notice}
+      />
+      <p className="sign-in-aside">
+        Not with {institution.data.displayName}? <AppLink href={basePath}>Sign in without an institution</AppLink>
+      </p>
+    </AppShell>
+  );
 }
 
 function SignInTitle({ appName }: { appName: string }) {

@@ -163,3 +163,42 @@ export async function userIdOf(email: string): Promise<string> {
     return rows[0].id;
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Single sign-on
+// ---------------------------------------------------------------------------------------------------------
+
+/** An identity provider of an institution, as an admin would have set it up: answers its id. */
+export async function addIdentityProvider(idp: {
+  institutionSlug: string;
+  name: string;
+  entityId: string;
+  certificate: string;
+}): Promise<string> {
+  return withDatabase(async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      `insert into saml_identity_providers (institution_id, name, entity_id, sso_url, certificates)
+         select id, $2, $3, 'https://idp.example.org/sso', array[$4] from institutions where slug = $1
+       returning id`,
+      [idp.institutionSlug, idp.name, idp.entityId, idp.certificate],
+    );
+    if (!rows[0]) throw new Error(`no institution ${idp.institutionSlug}`);
+    return rows[0].id;
+  });
+}
+
+/**
+ * What a sign-in refused with `account_link_required` leaves for an admin: a request to link the identity
+ * provider's account (its NameID) to the existing account with this address.
+ */
+export async function addLinkRequest(request: { identityProviderId: string; nameId: string; email: string }) {
+  await withDatabase(async (client) => {
+    const { rowCount } = await client.query(
+      `insert into saml_link_requests (institution_id, identity_provider_id, name_id, user_id, asserted_email)
+         select idp.institution_id, idp.id, $2, users.id, users.email
+           from saml_identity_providers idp, users where idp.id = $1 and users.email = $3`,
+      [request.identityProviderId, request.nameId, request.email],
+    );
+    if (rowCount !== 1) throw new Error(`no link request for ${request.email}`);
+  });
+}

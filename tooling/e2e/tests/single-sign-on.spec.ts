@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { expectNoAxeViolations as scanWithAxe } from "../src/axe.ts";
-import { expect, horizontalOverflow, refusedRequest, signIn, tabTo, test } from "../src/test.ts";
+import { addPerson, uniqueAddress } from "../src/database.ts";
+import { brandColour, expect, horizontalOverflow, refusedRequest, signIn, tabTo, test } from "../src/test.ts";
 
 /** Scans with axe once react-aria's announcements of finished actions have gone (see admin-settings.spec.ts). */
 async function expectNoAxeViolations(page: Page): Promise<void> {
@@ -44,20 +45,63 @@ test.describe("single sign-on (SAML)", () => {
     await expectNoAxeViolations(page);
   });
 
-  test("Riley signs in to the instructor app through the demo identity provider and lands back there", async ({
+  test("Riley signs in on Lakeside's own instructor sign-in page, with the keyboard alone, at 360 px", async ({
     page,
   }) => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    // The older address still works: it leads to the partner's own page.
     await page.goto("/teach/?institution=lakeside-college");
-    const sso = page.getByRole("link", { name: "Sign in with Lakeside College single sign-on" });
-    await expect(sso).toBeVisible();
-    await expectNoAxeViolations(page);
-    await sso.click();
-    await page.getByRole("button", { name: /^Sign in as Riley Chen/ }).click();
-    await expect(page).toHaveURL(/\/teach\/$/);
+    await expect(page).toHaveURL(/\/teach\/sign-in\/lakeside-college$/);
+    await expect(page).toHaveTitle("Sign in · Lakeside Community College · LearnOps Instructor review");
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Lakeside Community College" })).toBeVisible();
     const header = page.getByRole("banner");
+    await expect(header).toContainText("Lakeside Community College");
+    expect(await brandColour(page)).toBe("#7a2e8c");
+    const sso = page.getByRole("link", { name: "Sign in with Lakeside College single sign-on" });
+    await expect(sso).toHaveAttribute("href", /\/auth\/saml\/lakeside-college\/login\?idp=[0-9a-f-]+&app=teach$/);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: test.info().outputPath("teach-sign-in-lakeside-360.png"), fullPage: true });
+
+    await tabTo(page, sso);
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/demo-idp\/sso\?SAMLRequest=/);
+    const riley = page.getByRole("button", { name: /^Sign in as Riley Chen/ });
+    await tabTo(page, riley);
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/teach\/$/);
     await expect(header).toContainText("Riley Chen");
     await expect(header).toContainText("Instructor, Lakeside Community College");
     await expectNoAxeViolations(page);
+  });
+
+  test("the admin console has each partner's sign-in page too, in its name, logo and colours", async ({ page }) => {
+    await page.goto("/admin/?institution=lakeside-college");
+    await expect(page).toHaveURL(/\/admin\/sign-in\/lakeside-college$/);
+    await expect(page).toHaveTitle("Sign in · Lakeside Community College · LearnOps Admin console");
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in to Lakeside Community College" })).toBeVisible();
+    await expect(page.getByRole("banner")).toContainText("Lakeside Community College");
+    expect(await brandColour(page)).toBe("#7a2e8c");
+    await expect(page.getByRole("link", { name: "Sign in with Lakeside College single sign-on" })).toHaveAttribute(
+      "href",
+      /&app=admin$/,
+    );
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: test.info().outputPath("admin-sign-in-lakeside.png"), fullPage: true });
+
+    // A password sign-in here acts in the membership at Lakeside, then opens the console's start page.
+    const admin = await addPerson({
+      email: uniqueAddress("lakeside-admin"),
+      displayName: "Lakeside admin",
+      institutionSlug: "lakeside-college",
+      role: "course_admin",
+    });
+    await signIn(page, admin.email);
+    await expect(page).toHaveURL(/\/admin\/$/);
+    await expect(page.getByRole("banner")).toContainText("Course admin, Lakeside Community College");
+    // Signed in, the partner's page leads to the start page.
+    await page.goto("/admin/sign-in/lakeside-college");
+    await expect(page).toHaveURL(/\/admin\/$/);
   });
 
   test.describe("a refused sign-in", () => {

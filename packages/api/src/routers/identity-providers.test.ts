@@ -187,6 +187,76 @@ describe("identity providers", () => {
     });
   });
 
+  it("are edited: entity id, addresses, attribute mapping and the verifies-addresses flag, a taken entity id refused", async () => {
+    const admin = await as("chloe.admin@example.org");
+    const [northwind, contoso] = (await admin.identityProviders.list()).identityProviders.toSorted((a, b) =>
+      a.name.localeCompare(b.name),
+    );
+    if (!northwind || !contoso) throw new Error("two identity providers expected");
+    const edited = await admin.identityProviders.update({
+      identityProviderId: northwind.id,
+      entityId: "https://idp.northwind.example.org/saml2",
+      ssoUrl: "https://idp.northwind.example.org/sso2",
+      sloUrl: null,
+      attributeMap: { email: "urn:oid:0.9.2342.19200300.100.1.3" },
+      trustsEmail: true,
+    });
+    expect(edited).toMatchObject({
+      entityId: "https://idp.northwind.example.org/saml2",
+      ssoUrl: "https://idp.northwind.example.org/sso2",
+      sloUrl: null,
+      attributeMap: { email: "urn:oid:0.9.2342.19200300.100.1.3" },
+      trustsEmail: true,
+    });
+    expect((await lastEvent("identity_provider.updated"))?.after).toMatchObject({
+      entityId: "https://idp.northwind.example.org/saml2",
+    });
+    expect(
+      await refusal(admin.identityProviders.update({ identityProviderId: northwind.id, entityId: contoso.entityId })),
+    ).toMatchObject({ code: "BAD_REQUEST", field: "entityId" });
+    expect(
+      await refusal(admin.identityProviders.update({ identityProviderId: northwind.id, ssoUrl: "ftp://nope" })),
+    ).toMatchObject({ code: "BAD_REQUEST", field: "ssoUrl" });
+  });
+
+  it("link requests are rejected with a reason, which the audit trail keeps", async () => {
+    const admin = await as("chloe.admin@example.org");
+    const [idp] = (await admin.identityProviders.list()).identityProviders;
+    const ada = await db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "ada.learner@example.org")
+      .executeTakeFirstOrThrow();
+    const institution = await db
+      .selectFrom("institutions")
+      .select("id")
+      .where("slug", "=", "northwind-health")
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto("saml_link_requests")
+      .values({
+        institution_id: institution.id,
+        identity_provider_id: idp?.id ?? "",
+        name_id: "ada-idp",
+        user_id: ada.id,
+        asserted_email: "ada.learner@example.org",
+      })
+      .execute();
+    const [request] = await admin.identityProviders.linkRequests();
+    if (!request) throw new Error("no link request");
+    expect(
+      await refusal(admin.identityProviders.rejectLink({ linkRequestId: request.id, reason: "  " })),
+    ).toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      admin.identityProviders.rejectLink({ linkRequestId: request.id, reason: "Ada's account is a different person" }),
+    ).resolves.toEqual({ rejected: true });
+    expect(await admin.identityProviders.linkRequests()).toEqual([]);
+    expect(await lastEvent("saml.identity_link_rejected")).toMatchObject({
+      before: { nameId: "ada-idp", email: "ada.learner@example.org" },
+      after: { reason: "Ada's account is a different person" },
+    });
+  });
+
   it("roll certificates over: add the next one, then drop the old one; every change is audited", async () => {
     const admin = await as("chloe.admin@example.org");
     const [idp] = (await admin.identityProviders.list()).identityProviders.filter(

@@ -14,12 +14,16 @@ import {
   identityProviderIdInput,
   type LinkRequestView,
   linkRequestIdInput,
+  rejectLinkInput,
+  type ServiceProviderKeyView,
+  serviceProviderKeyIdInput,
   updateIdentityProviderInput,
 } from "@learnops/contracts/identity-providers";
 import { institutionBySlugInput } from "@learnops/contracts/institutions";
 import { findInstitutionBySlug } from "@learnops/db/queries/institutions";
 import {
   deleteIdentityProvider,
+  entityIdTaken,
   findIdentityProvider,
   type IdentityProviderRow,
   insertIdentityLink,
@@ -29,9 +33,17 @@ import {
   takeLinkRequest,
   updateIdentityProvider,
 } from "@learnops/db/queries/saml";
+import {
+  activateNextServiceProviderKey,
+  insertServiceProviderKey,
+  listServiceProviderKeys,
+  retireServiceProviderKey,
+  type ServiceProviderKeyRow,
+} from "@learnops/db/queries/saml-service-provider-keys";
 import { withTenant } from "@learnops/db/tenancy";
 import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
+import { newServiceProviderKey, previousKeyGraceDays, serviceProviderKeyring } from "../saml-service-provider-keys.ts";
 import { notFound, permittedProcedure, publicProcedure, router } from "../trpc.ts";
 
 /** A BAD_REQUEST naming its field, shaped like a schema issue so clients show it beside that field. */
@@ -73,7 +85,7 @@ function toView(row: IdentityProviderRow, slug: string): IdentityProviderView {
     entityId: row.entity_id,
     ssoUrl: row.sso_url,
     sloUrl: row.slo_url,
-    certificates: row.certificates.map(certificateSummary),
+    certificates: row.certificates.map((pem) => ({ ...certificateSummary(pem), pem })),
     trustsEmail: row.trusts_email,
     assertableRoles: row.assertable_roles as AssertableRole[],
     attributeMap: (row.attribute_map ?? {}) as AttributeMap,
@@ -95,6 +107,25 @@ function auditable(row: IdentityProviderRow) {
     assertableRoles: row.assertable_roles,
     attributeMap: row.attribute_map,
   };
+}
+
+function keyView(row: ServiceProviderKeyRow): ServiceProviderKeyView {
+  return {
+    id: row.id,
+    status: row.status as ServiceProviderKeyView["status"],
+    certificate: row.certificate,
+    fingerprintSha256: row.fingerprint_sha256,
+    notAfter: row.not_after.toISOString(),
+    createdAt: row.created_at.toISOString(),
+    activatedAt: row.activated_at?.toISOString() ?? null,
+    decryptsUntil: row.decrypts_until?.toISOString() ?? null,
+    retiredAt: row.retired_at?.toISOString() ?? null,
+  };
+}
+
+/** What the audit trail keeps of a key: which one (by fingerprint), never key material. */
+function auditableKey(row: ServiceProviderKeyRow | undefined) {
+  return row ? { fingerprintSha256: row.fingerprint_sha256, notAfter: row.not_after.toISOString() } : null;
 }
 
 /** The institution's SAML identity providers: several per institution, each with one or two certificates. */
@@ -152,8 +183,14 @@ export const identityProvidersRouter = router({
       const now = ctx.now();
       const before = await findIdentityProvider(ctx.db, input.identityProviderId);
       if (!before) throw notFound("Identity provider");
+      if (
+        input.entityId !== undefined &&
+        (await entityIdTaken(ctx.db, { entityId: input.entityId, exceptId: input.identityProviderId }))
+      )
+        throw badField("entityId", `An identity provider with the entity id ${input.entityId} is already set up here`);
       const row = await updateIdentityProvider(ctx.db, input.identityProviderId, {
         name: input.name,
+        entityId: input.entityId,
         ssoUrl: input.ssoUrl === undefined ? undefined : checked(() => checkEndpointUrl("ssoUrl", input.ssoUrl ?? "")),
         sloUrl:
           input.sloUrl === undefined || input.sloUrl === null
@@ -232,7 +269,7 @@ export const identityProvidersRouter = router({
     }),
 
   rejectLink: permittedProcedure("identity_providers.manage")
-    .input(linkRequestIdInput)
+    .input(rejectLinkInput)
     .mutation(async ({ ctx, input }) => {
       const request = await takeLinkRequest(ctx.db, input.linkRequestId);
       if (!request) throw notFound("Link request");
@@ -245,8 +282,107 @@ export const identityProvidersRouter = router({
           nameId: request.name_id,
           email: request.asserted_email,
         },
+        after: { reason: input.reason },
       });
       return { rejected: true };
+    }),
+
+  /**
+   * The service provider's key pairs, newest rotation first: certificates and fingerprints only, never a
+   * private key. An institution that never had one gets its first current key here.
+   */
+  serviceProviderKeys: permittedProcedure("identity_providers.manage").query(async ({ ctx }) => {
+    const endpoints = serviceProviderEndpoints(ctx.publicUrl, ctx.membership.institution_slug);
+    await serviceProviderKeyring(ctx.db, {
+      institutionId: ctx.institutionId,
+      entityId: endpoints.entityId,
+      now: ctx.now(),
+    });
+    return {
+      metadataUrl: endpoints.metadataUrl,
+      previousKeyGraceDays,
+      keys: (await listServiceProviderKeys(ctx.db)).map(keyView),
+    };
+  }),
+
+  /** Makes the next key: published in the metadata at once, signing only once activated. */
+  createNextServiceProviderKey: permittedProcedure("identity_providers.manage").mutation(async ({ ctx }) => {
+    const now = ctx.now();
+    const endpoints = serviceProviderEndpoints(ctx.publicUrl, ctx.membership.institution_slug);
+    // Every institution has a current key before it has a next one.
+    await serviceProviderKeyring(ctx.db, { institutionId: ctx.institutionId, entityId: endpoints.entityId, now });
+    const pair = newServiceProviderKey({ entityId: endpoints.entityId, now });
+    const inserted = await insertServiceProviderKey(ctx.db, {
+      ...pair,
+      institutionId: ctx.institutionId,
+      status: "next",
+      now,
+    });
+    if (!inserted)
+      throw new TRPCError({
+        code: "CONFLICT",
+        message: "A next key already exists: activate it or retire it before making another",
+      });
+    const row = (await listServiceProviderKeys(ctx.db)).find((key) => key.id === inserted.id);
+    await recordAction(ctx, {
+      action: "saml.sp_key_created",
+      targetType: "saml_service_provider_key",
+      targetId: inserted.id,
+      after: auditableKey(row),
+    });
+    return keyView(row as ServiceProviderKeyRow);
+  }),
+
+  /**
+   * Switches to the next key: it signs from now on; the current one becomes previous and still decrypts for
+   * the grace period; an older previous key is retired.
+   */
+  activateNextServiceProviderKey: permittedProcedure("identity_providers.manage").mutation(async ({ ctx }) => {
+    const now = ctx.now();
+    const switched = await activateNextServiceProviderKey(ctx.db, {
+      now,
+      decryptsUntil: new Date(now.getTime() + previousKeyGraceDays * 24 * 60 * 60 * 1000),
+    });
+    if (!switched)
+      throw new TRPCError({ code: "CONFLICT", message: "There is no next key to activate: make one first" });
+    const keys = await listServiceProviderKeys(ctx.db);
+    const find = (id: string | null) => keys.find((key) => key.id === id);
+    await recordAction(ctx, {
+      action: "saml.sp_key_activated",
+      targetType: "saml_service_provider_key",
+      targetId: switched.activatedId,
+      before: { current: auditableKey(find(switched.previousId)) },
+      after: {
+        current: auditableKey(find(switched.activatedId)),
+        previousDecryptsUntil: find(switched.previousId)?.decrypts_until?.toISOString() ?? null,
+        retired: switched.retiredIds.map((id) => auditableKey(find(id))),
+      },
+    });
+    return { keys: keys.map(keyView) };
+  }),
+
+  /** Retires a previous key (ending its grace period now) or a next key never activated; erases its private key. */
+  retireServiceProviderKey: permittedProcedure("identity_providers.manage")
+    .input(serviceProviderKeyIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const retired = await retireServiceProviderKey(ctx.db, { id: input.keyId, now: ctx.now() });
+      if (!retired) {
+        const exists = (await listServiceProviderKeys(ctx.db)).some((key) => key.id === input.keyId);
+        if (!exists) throw notFound("Service provider key");
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: "Only a previous or next key can be retired; the current key is replaced by activating the next",
+        });
+      }
+      const keys = await listServiceProviderKeys(ctx.db);
+      await recordAction(ctx, {
+        action: "saml.sp_key_retired",
+        targetType: "saml_service_provider_key",
+        targetId: input.keyId,
+        before: { status: retired.formerStatus },
+        after: auditableKey(keys.find((key) => key.id === input.keyId)),
+      });
+      return { keys: keys.map(keyView) };
     }),
 
   /** The "Sign in with …" buttons of an institution's public sign-in page. */

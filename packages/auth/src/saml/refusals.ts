@@ -11,7 +11,8 @@ export const samlRefusalReasons = {
   comment_injection: "The sign-in message contains hidden comments, which a signed message must not have.",
   multiple_assertions: "The sign-in message contains more than one statement about who you are.",
   no_assertion: "The sign-in message does not say who you are.",
-  encrypted_assertion: "The sign-in message is encrypted, which this sign-in does not accept yet.",
+  encrypted_assertion:
+    "The sign-in message is encrypted for a key this service no longer holds (or never held). Your institution must use the certificate in this service's current metadata.",
   wrong_issuer: "The sign-in message came from an identity provider other than the one you chose.",
   wrong_audience: "The sign-in message was meant for another service, not this one.",
   wrong_destination: "The sign-in message was sent to another address than this sign-in page.",

@@ -126,7 +126,10 @@ export function checkLoginResponseShape(root: Element): void {
     throw new SamlRefusal("malformed", `root is ${root.localName}, not a protocol Response`);
 
   const all = [...descendants(root)].filter((node): node is Element => node.nodeType === ELEMENT_NODE);
-  if (all.some((element) => element.localName === "EncryptedAssertion")) throw new SamlRefusal("encrypted_assertion");
+  // An encrypted assertion is checked by checkEncryptedResponseShape, then decrypted and checked here again;
+  // one still encrypted (or encrypted inside the decrypted one) is not accepted.
+  if (all.some((element) => element.localName === "EncryptedAssertion"))
+    throw new SamlRefusal("signature_wrapping", "an encrypted assertion where a plain one belongs");
   if (all.some((element) => element.localName === "Response"))
     throw new SamlRefusal("signature_wrapping", "a Response inside the Response");
   const assertions = all.filter((element) => element.localName === "Assertion");
@@ -174,6 +177,59 @@ export function checkLoginResponseShape(root: Element): void {
     childElements(assertion, signatureNamespace, "Signature").length > 1
   )
     throw new SamlRefusal("signature_wrapping", "two signatures on one element");
+}
+
+/** The response's EncryptedAssertion when its assertion is encrypted, before anything else is checked. */
+export function findEncryptedAssertion(root: Element): Element | null {
+  return childElements(root, assertionNamespace, "EncryptedAssertion")[0] ?? null;
+}
+
+/**
+ * Checks the shape of a response whose assertion is encrypted, before it is decrypted: exactly one
+ * EncryptedAssertion, a direct child of the Response, no plain assertion, unique ids, and no signature but
+ * the Response's own, covering exactly the Response. The decrypted document then goes through
+ * checkLoginResponseShape like any other, so every wrapping check runs on what is read.
+ */
+export function checkEncryptedResponseShape(root: Element): Element {
+  if (root.namespaceURI !== protocolNamespace || root.localName !== "Response")
+    throw new SamlRefusal("malformed", `root is ${root.localName}, not a protocol Response`);
+  const encrypted = childElements(root, assertionNamespace, "EncryptedAssertion");
+  const outside: Element[] = [];
+  const walk = (node: Node) => {
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.nodeType !== ELEMENT_NODE) continue;
+      const element = child as Element;
+      if (element.localName === "EncryptedAssertion" && element.parentNode === root) continue;
+      outside.push(element);
+      walk(element);
+    }
+  };
+  walk(root);
+  if (encrypted.length !== 1 || outside.some((element) => element.localName === "EncryptedAssertion"))
+    throw new SamlRefusal(encrypted.length > 1 ? "multiple_assertions" : "signature_wrapping", "encrypted assertions");
+  if (outside.some((element) => element.localName === "Assertion" || element.localName === "Response"))
+    throw new SamlRefusal("signature_wrapping", "a plain assertion beside an encrypted one");
+  const ids = new Set<string>();
+  for (const element of [root, ...outside]) {
+    for (const name of ["ID", "Id", "id"]) {
+      const value = attributeOf(element, name);
+      if (value === null) continue;
+      if (ids.has(value)) throw new SamlRefusal("signature_wrapping", `id ${value} appears twice`);
+      ids.add(value);
+    }
+  }
+  const signatures = outside.filter((element) => element.localName === "Signature");
+  if (signatures.length > 1) throw new SamlRefusal("signature_wrapping", "two signatures on one element");
+  for (const signature of signatures) {
+    if (signature.namespaceURI !== signatureNamespace || signature.parentNode !== root)
+      throw new SamlRefusal("signature_wrapping", "a signature outside the Response");
+    const signedInfo = onlyChild(signature, signatureNamespace, "SignedInfo");
+    const references = signedInfo ? childElements(signedInfo, signatureNamespace, "Reference") : [];
+    const rootId = attributeOf(root, "ID");
+    if (references.length !== 1 || !rootId || attributeOf(references[0], "URI") !== `#${rootId}`)
+      throw new SamlRefusal("signature_wrapping", "a signature that does not cover exactly the Response");
+  }
+  return encrypted[0] as Element;
 }
 
 /** Reads what sign-in needs from a response whose shape `checkLoginResponseShape` accepted. */

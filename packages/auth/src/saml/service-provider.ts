@@ -1,24 +1,32 @@
-/// <reference path="./samlify-xmllint-wasm.d.ts" />
+/// <reference path="./untyped-modules.d.ts" />
 import { inflateRawSync } from "node:zlib";
-import { validate as validateAgainstSamlSchemas } from "@authenio/samlify-xmllint-wasm";
+import * as xmlEncryption from "@authenio/xml-encryption";
+import { XMLSerializer } from "@xmldom/xmldom";
 import * as samlify from "samlify";
 import { SamlRefusal } from "./refusals.ts";
 import {
   assertionNamespace,
+  checkEncryptedResponseShape,
   checkLoginResponseShape,
   decodeSamlMessage,
+  findEncryptedAssertion,
   type LoginResponseDocument,
   maxMessageBytes,
   parseSamlXml,
   protocolNamespace,
   readLoginResponse,
 } from "./response-document.ts";
+import { SchemaViolation, validateAgainstSamlSchemas } from "./schema-validator.ts";
+import { certificateBody } from "./service-provider-keys.ts";
 
 // LearnOps as a SAML service provider, one per institution, on samlify. samlify parses, validates against
 // the SAML XML schemas (xmllint compiled to WebAssembly: a real validator, never a no-op) and verifies
 // signatures; everything it leaves to the application is checked here: the document's shape (signature
 // wrapping, comments), audience, destination and recipient, the validity window with our clock, that the
-// response answers a request we issued (once), and that its assertion was not used before.
+// response answers a request we issued (once), and that its assertion was not used before. Each
+// institution's service provider has key pairs of its own (a keyring): the current key signs our requests
+// and logout messages; encrypted assertions are decrypted with any key still held, then checked exactly as
+// plain ones.
 
 samlify.setSchemaValidator({ validate: validateAgainstSamlSchemas });
 
@@ -55,6 +63,24 @@ export function serviceProviderEndpoints(publicUrl: string, institutionSlug: str
   };
 }
 
+/** One of the service provider's key pairs (PEM). */
+export interface ServiceProviderKey {
+  privateKey: string;
+  certificate: string;
+}
+
+/** The service provider's keys, as the institution's rotation left them. */
+export interface ServiceProviderKeyring {
+  /** Signs every authentication request and logout message. */
+  current: ServiceProviderKey;
+  /** Published beside the current certificate while a rotation is under way, so IdPs can take it up early. */
+  next: ServiceProviderKey | null;
+  /** Every key an assertion may be encrypted for: next, current, and previous keys within their grace period. */
+  decryption: readonly ServiceProviderKey[];
+}
+
+const rsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
 /** An identity provider as an institution configured it. */
 export interface IdentityProviderConfig {
   entityId: string;
@@ -64,10 +90,18 @@ export interface IdentityProviderConfig {
   certificates: readonly string[];
 }
 
-function serviceProvider(endpoints: ServiceProviderEndpoints) {
+function serviceProvider(endpoints: ServiceProviderEndpoints, keyring: ServiceProviderKeyring, decryptWith?: string) {
+  const published = [keyring.current, ...(keyring.next ? [keyring.next] : [])].map((key) =>
+    certificateBody(key.certificate),
+  );
   return samlify.ServiceProvider({
     entityID: endpoints.entityId,
-    authnRequestsSigned: false,
+    authnRequestsSigned: true,
+    privateKey: keyring.current.privateKey,
+    requestSignatureAlgorithm: rsaSha256,
+    signingCert: published,
+    encryptCert: published,
+    encPrivateKey: decryptWith ?? keyring.current.privateKey,
     wantAssertionsSigned: true,
     wantMessageSigned: false,
     nameIDFormat: [emailNameIdFormat, unspecifiedNameIdFormat],
@@ -77,19 +111,23 @@ function serviceProvider(endpoints: ServiceProviderEndpoints) {
   });
 }
 
-function identityProvider(config: IdentityProviderConfig, certificate: string) {
+function identityProvider(config: IdentityProviderConfig, certificate: string, assertionEncrypted = false) {
   return samlify.IdentityProvider({
     entityID: config.entityId,
     signingCert: certificate,
-    wantAuthnRequestsSigned: false,
+    // What we send it is signed: samlify signs a redirect message when the receiving side asks for it.
+    wantAuthnRequestsSigned: true,
+    wantLogoutRequestSigned: true,
+    wantLogoutResponseSigned: true,
+    isAssertionEncrypted: assertionEncrypted,
     singleSignOnService: [{ Binding: bindings.redirect, Location: config.ssoUrl }],
     singleLogoutService: config.sloUrl ? [{ Binding: bindings.redirect, Location: config.sloUrl }] : [],
   });
 }
 
 /** The institution's service-provider metadata, for its identity providers' administrators. */
-export function serviceProviderMetadata(endpoints: ServiceProviderEndpoints): string {
-  return serviceProvider(endpoints).getMetadata();
+export function serviceProviderMetadata(endpoints: ServiceProviderEndpoints, keyring: ServiceProviderKeyring): string {
+  return serviceProvider(endpoints, keyring).getMetadata();
 }
 
 /**
@@ -98,11 +136,12 @@ export function serviceProviderMetadata(endpoints: ServiceProviderEndpoints): st
  */
 export function createAuthnRequest(
   endpoints: ServiceProviderEndpoints,
+  keyring: ServiceProviderKeyring,
   config: IdentityProviderConfig,
   relayState: string,
 ): { id: string; redirectUrl: string } {
   const [certificate = ""] = config.certificates;
-  const { id, context } = serviceProvider(endpoints).createLoginRequest(
+  const { id, context } = serviceProvider(endpoints, keyring).createLoginRequest(
     identityProvider(config, certificate),
     "redirect",
     {
@@ -118,6 +157,17 @@ export function createAuthnRequest(
  */
 export function peekLoginResponseIssuer(samlResponse: string): string | null {
   const root = parseSamlXml(decodeSamlMessage(samlResponse));
+  if (findEncryptedAssertion(root)) {
+    checkEncryptedResponseShape(root);
+    const issuers = Array.from(root.childNodes).filter(
+      (node): node is Element =>
+        node.nodeType === 1 &&
+        (node as Element).localName === "Issuer" &&
+        (node as Element).namespaceURI === assertionNamespace,
+    );
+    // The assertion's issuer is encrypted; the Response's names the identity provider whose keys decide.
+    return issuers.length === 1 ? (issuers[0]?.textContent?.trim() ?? null) : null;
+  }
   checkLoginResponseShape(root);
   const document = readLoginResponse(root);
   return document.responseIssuer ?? document.issuer;
@@ -150,14 +200,14 @@ const signatureFailures = new Set([
 
 /** Maps samlify's error codes to our reasons; the window check is done by us to tell expired from early. */
 function refusalFromSamlify(error: unknown, document: LoginResponseDocument, now: Date): SamlRefusal {
+  if (error instanceof SchemaViolation) return new SamlRefusal("schema_invalid", error.problems.join("; "));
   const code = error instanceof Error ? error.message : String(error);
   // xml-crypto throws "invalid signature: …" for a wrong signature value or digest.
   if (signatureFailures.has(code) || code.startsWith("invalid signature"))
     return new SamlRefusal("bad_signature", code.slice(0, 200));
   if (code === "ERR_POTENTIAL_WRAPPING_ATTACK" || code === "NO_SIGNATURE_REFERENCES")
     return new SamlRefusal("signature_wrapping", code);
-  if (code === "ERR_EXCEPTION_VALIDATE_XML" || code === "ERR_INVALID_XML")
-    return new SamlRefusal("schema_invalid", code);
+  if (code === "ERR_INVALID_XML") return new SamlRefusal("schema_invalid", code);
   if (code === "ERR_UNMATCH_ISSUER") return new SamlRefusal("wrong_issuer", code);
   if (code.startsWith("ERR_FAILED_STATUS")) return new SamlRefusal("idp_refused", code);
   if (code === "ERR_SUBJECT_UNCONFIRMED" || code === "ERR_EXPIRED_SESSION") {
@@ -181,6 +231,7 @@ function checkWindow(document: LoginResponseDocument, now: Date): void {
  */
 export async function verifyLoginResponse(params: {
   endpoints: ServiceProviderEndpoints;
+  keyring: ServiceProviderKeyring;
   identityProvider: IdentityProviderConfig;
   samlResponse: string;
   stores: LoginResponseStores;
@@ -188,18 +239,26 @@ export async function verifyLoginResponse(params: {
 }): Promise<VerifiedLogin> {
   const { endpoints, identityProvider: config, stores, now } = params;
   const xml = decodeSamlMessage(params.samlResponse);
-  const root = parseSamlXml(xml);
+  const received = parseSamlXml(xml);
+  // An encrypted assertion is decrypted first (with any key we still hold); every check below, the
+  // wrapping checks included, then runs on the decrypted document, as on a plain one.
+  const encrypted = findEncryptedAssertion(received);
+  const decrypted = encrypted
+    ? await decryptAssertion(xml, checkEncryptedResponseShape(received), params.keyring.decryption)
+    : null;
+  const root = decrypted ? parseSamlXml(decrypted.xml) : received;
   checkLoginResponseShape(root);
   const document = readLoginResponse(root);
 
   // One identity provider per certificate: during a rollover either certificate may sign, with or without
-  // the certificate in the signature's KeyInfo.
-  const sp = serviceProvider(endpoints);
+  // the certificate in the signature's KeyInfo. samlify verifies the message as received: a signature on
+  // the Response covers the encrypted assertion; one on the assertion is verified after samlify decrypts it.
+  const sp = serviceProvider(endpoints, params.keyring, decrypted?.key.privateKey);
   let verified: Awaited<ReturnType<typeof sp.parseLoginResponse>> | null = null;
   let refusal: SamlRefusal | null = null;
   for (const certificate of config.certificates) {
     try {
-      verified = await sp.parseLoginResponse(identityProvider(config, certificate), "post", {
+      verified = await sp.parseLoginResponse(identityProvider(config, certificate, decrypted !== null), "post", {
         body: { SAMLResponse: Buffer.from(xml, "utf8").toString("base64") },
       });
       break;
@@ -258,6 +317,39 @@ export async function verifyLoginResponse(params: {
     attributes: document.attributes,
     returnTo: request.returnTo,
   };
+}
+
+/**
+ * Decrypts a response's EncryptedAssertion with the first of the keys it was encrypted for, and answers the
+ * response with the assertion in its place. Only RSA-OAEP key transport and AES content encryption are
+ * accepted (RSA PKCS#1 v1.5 and 3DES invite padding-oracle attacks). The decrypted assertion is parsed as
+ * strictly as a whole message: no DTD, comments or processing instructions.
+ */
+async function decryptAssertion(
+  xml: string,
+  encryptedAssertion: Element,
+  keys: readonly ServiceProviderKey[],
+): Promise<{ xml: string; key: ServiceProviderKey }> {
+  const encryptedXml = new XMLSerializer().serializeToString(encryptedAssertion);
+  for (const key of keys) {
+    const plain = await new Promise<string | null>((resolve) => {
+      xmlEncryption.decrypt(
+        encryptedXml,
+        { key: key.privateKey, disallowDecryptionWithInsecureAlgorithm: true, warnInsecureAlgorithm: false },
+        (error, result) => resolve(error || !result ? null : result),
+      );
+    });
+    if (plain === null) continue;
+    const assertion = parseSamlXml(plain);
+    if (assertion.namespaceURI !== assertionNamespace || assertion.localName !== "Assertion")
+      throw new SamlRefusal("malformed", `the encrypted element is ${assertion.localName}, not an assertion`);
+    const response = parseSamlXml(xml);
+    const target = findEncryptedAssertion(response);
+    if (!target) throw new SamlRefusal("malformed", "no encrypted assertion");
+    response.replaceChild(response.ownerDocument.importNode(assertion, true), target);
+    return { xml: new XMLSerializer().serializeToString(response), key };
+  }
+  throw new SamlRefusal("encrypted_assertion", "not encrypted for any key this service provider holds");
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -368,8 +460,8 @@ export async function verifyLogoutRequest(params: {
       refusal =
         code === "ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION" || code.startsWith("invalid signature")
           ? new SamlRefusal("bad_signature", code)
-          : code === "ERR_EXCEPTION_VALIDATE_XML" || code === "ERR_INVALID_XML"
-            ? new SamlRefusal("schema_invalid", code)
+          : error instanceof SchemaViolation
+            ? new SamlRefusal("schema_invalid", error.problems.join("; "))
             : new SamlRefusal("malformed", code.slice(0, 200));
       if (refusal.reason !== "bad_signature") throw refusal;
     }
@@ -393,12 +485,13 @@ export async function verifyLogoutRequest(params: {
 /** The answer to a verified logout request, as the address to send the browser back to the identity provider. */
 export function createLogoutResponseUrl(
   endpoints: ServiceProviderEndpoints,
+  keyring: ServiceProviderKeyring,
   config: IdentityProviderConfig & { sloUrl: string },
   requestId: string,
   relayState: string | undefined,
 ): string {
   const [certificate = ""] = config.certificates;
-  const { context } = serviceProvider(endpoints).createLogoutResponse(
+  const { context } = serviceProvider(endpoints, keyring).createLogoutResponse(
     identityProvider(config, certificate),
     { extract: { request: { id: requestId } } },
     "redirect",
@@ -410,11 +503,12 @@ export function createLogoutResponseUrl(
 /** An SP-initiated logout: the address of the identity provider's SLO endpoint with our logout request. */
 export function createLogoutRequestUrl(
   endpoints: ServiceProviderEndpoints,
+  keyring: ServiceProviderKeyring,
   config: IdentityProviderConfig & { sloUrl: string },
   person: { nameId: string; sessionIndex: string | null },
 ): string {
   const [certificate = ""] = config.certificates;
-  const { context } = serviceProvider(endpoints).createLogoutRequest(
+  const { context } = serviceProvider(endpoints, keyring).createLogoutRequest(
     identityProvider(config, certificate),
     "redirect",
     {

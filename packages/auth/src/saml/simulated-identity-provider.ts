@@ -1,6 +1,8 @@
-import { randomUUID } from "node:crypto";
+/// <reference path="./untyped-modules.d.ts" />
+import { randomUUID, X509Certificate } from "node:crypto";
 import { inflateRawSync } from "node:zlib";
-import { DOMParser } from "@xmldom/xmldom";
+import * as xmlEncryption from "@authenio/xml-encryption";
+import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
 import * as samlify from "samlify";
 import { assertionNamespace, protocolNamespace } from "./response-document.ts";
 
@@ -188,4 +190,116 @@ export function logoutRequestUrl(params: {
     logoutNameID: params.nameId,
     ...(params.sessionIndex ? { sessionIndex: params.sessionIndex } : {}),
   }).context;
+}
+
+/**
+ * Encrypts a login response's assertion for a service provider's encryption certificate, as an identity
+ * provider does after signing it (AES-256-GCM content, RSA-OAEP key transport): the response with an
+ * EncryptedAssertion in place of its Assertion.
+ */
+export async function encryptLoginResponseAssertion(
+  xml: string,
+  certificatePem: string,
+  algorithms: { content?: string; key?: string } = {},
+): Promise<string> {
+  const document = new DOMParser().parseFromString(xml, "text/xml");
+  const assertion = document.getElementsByTagNameNS(assertionNamespace, "Assertion")[0];
+  if (!assertion?.parentNode) throw new Error("the response has no assertion");
+  const pem = `-----BEGIN CERTIFICATE-----\n${certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "")}\n-----END CERTIFICATE-----\n`;
+  const encrypted = await new Promise<string>((resolve, reject) => {
+    xmlEncryption.encrypt(
+      new XMLSerializer().serializeToString(assertion),
+      {
+        rsa_pub: new X509Certificate(pem).publicKey.export({ type: "spki", format: "pem" }).toString(),
+        pem,
+        encryptionAlgorithm: algorithms.content ?? "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+        keyEncryptionAlgorithm: algorithms.key ?? "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+        warnInsecureAlgorithm: false,
+      },
+      (error, result) => (error || !result ? reject(error ?? new Error("nothing encrypted")) : resolve(result)),
+    );
+  });
+  const wrapper = new DOMParser().parseFromString(
+    `<saml:EncryptedAssertion xmlns:saml="${assertionNamespace}">${encrypted}</saml:EncryptedAssertion>`,
+    "text/xml",
+  ).documentElement;
+  if (!wrapper) throw new Error("the encrypted assertion could not be read back");
+  assertion.parentNode.replaceChild(document.importNode(wrapper, true), assertion);
+  return new XMLSerializer().serializeToString(document);
+}
+
+/** The signing and encryption certificates (base64 bodies) a service provider's metadata publishes. */
+export function publishedCertificates(metadataXml: string): { signing: string[]; encryption: string[] } {
+  const metadata = new DOMParser().parseFromString(metadataXml, "text/xml");
+  const found = { signing: [] as string[], encryption: [] as string[] };
+  for (const descriptor of Array.from(
+    metadata.getElementsByTagNameNS("urn:oasis:names:tc:SAML:2.0:metadata", "KeyDescriptor"),
+  )) {
+    const use = descriptor.getAttribute("use");
+    const body = descriptor
+      .getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "X509Certificate")[0]
+      ?.textContent?.replace(/\s+/g, "");
+    if (body && use === "signing") found.signing.push(body);
+    if (body && use === "encryption") found.encryption.push(body);
+  }
+  return found;
+}
+
+/**
+ * What an identity provider does with an AuthnRequest sent with the HTTP-Redirect binding: verifies its
+ * query signature (samlify, as IdP) with a signing certificate the service provider's metadata publishes.
+ * Answers the certificate that verified it, or null when none did or it is unsigned.
+ */
+export async function verifyRedirectAuthnRequest(params: {
+  redirectUrl: string;
+  serviceProviderMetadata: string;
+  identityProviderEntityId: string;
+}): Promise<string | null> {
+  const url = new URL(params.redirectUrl);
+  const raw = new Map(
+    url.search
+      .slice(1)
+      .split("&")
+      .map((pair) => {
+        const at = pair.indexOf("=");
+        return [pair.slice(0, at), pair.slice(at + 1)] as const;
+      }),
+  );
+  // samlify takes the values decoded, and the octet string exactly as received.
+  const decoded = (name: string) => {
+    const value = raw.get(name);
+    return value === undefined ? undefined : decodeURIComponent(value.replaceAll("+", " "));
+  };
+  const SAMLRequest = decoded("SAMLRequest");
+  const SigAlg = decoded("SigAlg");
+  const Signature = decoded("Signature");
+  if (!SAMLRequest || !SigAlg || !Signature) return null;
+  const octetString = ["SAMLRequest", "RelayState", "SigAlg"]
+    .filter((name) => raw.has(name))
+    .map((name) => `${name}=${raw.get(name)}`)
+    .join("&");
+  const metadata = new DOMParser().parseFromString(params.serviceProviderMetadata, "text/xml").documentElement;
+  const entityId = metadata?.getAttribute("entityID") ?? "";
+  const idp = samlify.IdentityProvider({
+    entityID: params.identityProviderEntityId,
+    wantAuthnRequestsSigned: true,
+    singleSignOnService: [{ Binding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", Location: url.origin }],
+  });
+  for (const certificate of publishedCertificates(params.serviceProviderMetadata).signing) {
+    // One service provider per published certificate: samlify's verifier takes one signing certificate.
+    const sp = samlify.ServiceProvider({ entityID: entityId, authnRequestsSigned: true, signingCert: certificate });
+    try {
+      await idp.parseLoginRequest(sp, "redirect", {
+        query: {
+          SAMLRequest,
+          SigAlg,
+          Signature,
+          ...(raw.has("RelayState") ? { RelayState: decoded("RelayState") } : {}),
+        },
+        octetString,
+      });
+      return certificate;
+    } catch {}
+  }
+  return null;
 }

@@ -221,15 +221,12 @@ export function insertIdentityProvider(db: Database, institutionId: string, valu
     .executeTakeFirst();
 }
 
-export function updateIdentityProvider(
-  db: Database,
-  id: string,
-  values: Partial<Omit<IdentityProviderValues, "entityId">>,
-) {
+export function updateIdentityProvider(db: Database, id: string, values: Partial<IdentityProviderValues>) {
   return db
     .updateTable("saml_identity_providers")
     .set({
       ...(values.name !== undefined && { name: values.name }),
+      ...(values.entityId !== undefined && { entity_id: values.entityId }),
       ...(values.ssoUrl !== undefined && { sso_url: values.ssoUrl }),
       ...(values.sloUrl !== undefined && { slo_url: values.sloUrl }),
       ...(values.certificates !== undefined && { certificates: values.certificates }),
@@ -241,6 +238,17 @@ export function updateIdentityProvider(
     .where("id", "=", id)
     .returning(identityProviderColumns)
     .executeTakeFirst();
+}
+
+/** Whether another of the current institution's identity providers has this entity id. */
+export async function entityIdTaken(db: Database, params: { entityId: string; exceptId: string }): Promise<boolean> {
+  const row = await db
+    .selectFrom("saml_identity_providers")
+    .select("id")
+    .where("entity_id", "=", params.entityId)
+    .where("id", "<>", params.exceptId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Removes an identity provider with its pending requests, remembered assertions and account links. */
