@@ -268,6 +268,7 @@ export interface Lessons {
   position: number;
   required: Generated<boolean>;
   title: string;
+  xapi_activity_id: string | null;
 }
 
 export interface Memberships {
