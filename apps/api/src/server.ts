@@ -3,6 +3,7 @@ import { trpcServer } from "@hono/trpc-server";
 import { type ApiServices, createContext } from "@learnops/api/context";
 import { receiveEnrolmentUpload } from "@learnops/api/enrolment-upload";
 import { receivePaymentEvent } from "@learnops/api/payments";
+import { recordProgressEvents } from "@learnops/api/progress-recording";
 import { checkPlatformStatus } from "@learnops/api/readiness";
 import { appRouter } from "@learnops/api/root";
 import { type ProgressRecorder, receiveXapiStatements } from "@learnops/api/xapi-statements";
@@ -30,8 +31,6 @@ export interface ServerOptions {
   paymentWebhookSecret?: string | null;
   /** Serve the demo identity provider at /demo-idp/ (demo mode only; its key pair is public). */
   demoIdentityProvider?: boolean;
-  /** Records the progress events of xAPI statements; the progress engine unless a test passes another. */
-  recordProgress?: ProgressRecorder | null;
 }
 
 type ServerEnv = { Variables: { requestId: string; log: Logger } };
@@ -54,7 +53,6 @@ export function createServer({
   trustedOrigins = [],
   paymentWebhookSecret = null,
   demoIdentityProvider = false,
-  recordProgress = null,
 }: ServerOptions): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
 
@@ -177,6 +175,9 @@ export function createServer({
     await next();
     c.res.headers.set("X-Experience-API-Version", xapiVersion);
   });
+  // The progress engine, which emails a learner whose course a statement completes.
+  const recordProgress: ProgressRecorder = (db, learner, events, source, now) =>
+    recordProgressEvents(db, learner, events, source, now, { jobs: services.jobs });
   const statementsBodyLimit = bodyLimit({
     maxSize: maxStatementsBodyBytes,
     onError: (c) =>
@@ -190,9 +191,6 @@ export function createServer({
       ),
   });
   const receiveStatements = async (c: Context<ServerEnv>, method: "POST" | "PUT") => {
-    if (!recordProgress) {
-      return c.json({ error: "SERVICE_UNAVAILABLE", message: "progress recording is not available" }, 503);
-    }
     const answer = await receiveXapiStatements(
       services.db,
       {

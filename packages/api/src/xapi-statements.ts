@@ -372,7 +372,11 @@ export async function receiveXapiStatements(
           code: result
             ? engineRefusals[result.status === "rejected" ? result.code : "invalid_event"]
             : "invalid_statement",
-          reason: result?.status === "rejected" ? result.reason : "The progress engine gave no answer",
+          // The engine speaks of its own event's fields; the statement's is its timestamp.
+          reason:
+            result?.status === "rejected"
+              ? result.reason.replace("occurredAt", "timestamp")
+              : "The progress engine gave no answer",
         };
       }
     });

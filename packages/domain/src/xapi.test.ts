@@ -79,6 +79,21 @@ describe("statementToProgressEvent", () => {
     );
   });
 
+  it("counts a completed quiz or live session by its score or minutes, which their completion rules read", () => {
+    expect(map(xapiVerbIds.completed, "quiz", { result: { score: { scaled: 0.9 }, success: true } })).toMatchObject({
+      event: { type: "quiz_attempted", score: 90, maxScore: 100, passed: true },
+    });
+    expect(map(xapiVerbIds.completed, "quiz")).toMatchObject({ outcome: "refused", code: "incomplete_result" });
+    expect(map(xapiVerbIds.completed, "live_session", { result: { duration: "PT50M" } })).toMatchObject({
+      event: { type: "live_session_attended", minutes: 50 },
+    });
+    expect(map(xapiVerbIds.passed, "live_session")).toMatchObject({
+      outcome: "refused",
+      code: "incomplete_result",
+      reason: expect.stringMatching(/result.duration/),
+    });
+  });
+
   it("records a quiz attempt from raw and max, relative to min, passed from success or the verb", () => {
     expect(
       map(xapiVerbIds.scored, "quiz", { result: { score: { raw: 7, min: 2, max: 12 }, success: false } }),

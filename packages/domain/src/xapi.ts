@@ -178,6 +178,32 @@ export function statementToProgressEvent(
     };
   };
 
+  const attendance = (): StatementMapping => {
+    if (!result?.duration) return incomplete(`"${name}" on a live session needs result.duration, like PT45M`);
+    const seconds = durationSeconds(result.duration);
+    if (seconds === null) {
+      return incomplete(`result.duration must be in weeks, days, hours, minutes or seconds, not years or months`);
+    }
+    if (seconds > 86_400) {
+      return { outcome: "refused", code: "invalid_statement", reason: "A live session lasts at most 24 hours" };
+    }
+    return checked({ ...base, type: "live_session_attended", minutes: Math.round((seconds / 60) * 100) / 100 });
+  };
+  const quizAttempt = (): StatementMapping => {
+    const score = quizScore(result);
+    if (!score) return incomplete(`"${name}" on a quiz needs result.score with raw and max, or scaled`);
+    const passed =
+      result?.success ?? (verb === xapiVerbIds.passed ? true : verb === xapiVerbIds.failed ? false : undefined);
+    return checked({ ...base, type: "quiz_attempted", ...score, ...(passed === undefined ? {} : { passed }) });
+  };
+  // Quizzes and live sessions are completed by the course's rules over their scores and minutes, never by a
+  // bare "completed": such a statement counts for what it carries.
+  const completion = (): StatementMapping => {
+    if (lesson.kind === "quiz") return quizAttempt();
+    if (lesson.kind === "live_session") return attendance();
+    return checked({ ...base, type: "lesson_completed" });
+  };
+
   switch (verb) {
     case xapiVerbIds.videoPlayed:
     case xapiVerbIds.videoPaused:
@@ -207,9 +233,9 @@ export function statementToProgressEvent(
     }
     case xapiVerbIds.videoCompleted:
       if (lesson.kind !== "video") return wrongKind("video lessons");
-      return checked({ ...base, type: "lesson_completed" });
+      return completion();
     case xapiVerbIds.completed:
-      return checked({ ...base, type: "lesson_completed" });
+      return completion();
     case xapiVerbIds.initialized:
     case xapiVerbIds.launched:
     case xapiVerbIds.attempted:
@@ -220,36 +246,20 @@ export function statementToProgressEvent(
     case xapiVerbIds.answered: {
       if (lesson.kind !== "quiz") {
         // A content package may report passing a check inside a reading: that completes the lesson at most.
-        if (verb === xapiVerbIds.passed || result?.completion === true)
-          return checked({ ...base, type: "lesson_completed" });
+        if (verb === xapiVerbIds.passed || result?.completion === true) return completion();
         return {
           outcome: "ignored",
           reason: `"${name}" is recorded for quiz lessons; "${lesson.title}" is ${kindNames[lesson.kind]}`,
         };
       }
-      const score = quizScore(result);
-      if (!score) {
-        if (verb === xapiVerbIds.answered && !result?.score) {
-          return { outcome: "ignored", reason: `"answered" without a score is one question, not a quiz attempt` };
-        }
-        return incomplete(`"${name}" on a quiz needs result.score with raw and max, or scaled`);
+      if (verb === xapiVerbIds.answered && !result?.score) {
+        return { outcome: "ignored", reason: `"answered" without a score is one question, not a quiz attempt` };
       }
-      const passed =
-        result?.success ?? (verb === xapiVerbIds.passed ? true : verb === xapiVerbIds.failed ? false : undefined);
-      return checked({ ...base, type: "quiz_attempted", ...score, ...(passed === undefined ? {} : { passed }) });
+      return quizAttempt();
     }
-    case xapiVerbIds.attended: {
+    case xapiVerbIds.attended:
       if (lesson.kind !== "live_session") return wrongKind("live sessions");
-      if (!result?.duration) return incomplete(`"attended" needs result.duration, like PT45M`);
-      const seconds = durationSeconds(result.duration);
-      if (seconds === null) {
-        return incomplete(`result.duration must be in weeks, days, hours, minutes or seconds, not years or months`);
-      }
-      if (seconds > 86_400) {
-        return { outcome: "refused", code: "invalid_statement", reason: "A live session lasts at most 24 hours" };
-      }
-      return checked({ ...base, type: "live_session_attended", minutes: Math.round((seconds / 60) * 100) / 100 });
-    }
+      return attendance();
     case xapiVerbIds.experienced:
     case xapiVerbIds.downloaded:
       if (lesson.kind === "resource") return checked({ ...base, type: "resource_downloaded" });
@@ -257,7 +267,7 @@ export function statementToProgressEvent(
       // Experiencing a video or reading is opening it; whether that completes it is the course's rule.
       return checked({ ...base, type: "lesson_started" });
     default:
-      if (result?.completion === true) return checked({ ...base, type: "lesson_completed" });
+      if (result?.completion === true) return completion();
       return { outcome: "ignored", reason: `"${name}" records nothing LearnOps tracks` };
   }
 }
