@@ -498,6 +498,11 @@ describe("POST /xapi/statements: the request", () => {
     expect(await send(null, { rawBody: "--b\r\n", contentType: "multipart/mixed; boundary=b" })).toMatchObject({
       status: 415,
     });
+    const deep = `[{"padding":${"[".repeat(100_000)}${"]".repeat(100_000)}}]`;
+    expect(await send(null, { rawBody: deep })).toMatchObject({
+      status: 400,
+      body: { message: "The body nests deeper than 64 levels" },
+    });
     const twin = statement(`${adl}launched`, `${content}/video`);
     const twins = await send([twin, statement(`${adl}launched`, `${content}/reading`), twin]);
     expect(twins).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Statements 0 and 2/) } });

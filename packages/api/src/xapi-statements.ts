@@ -6,6 +6,8 @@ import type {
 } from "@learnops/contracts/progress";
 import {
   acceptedXapiVersion,
+  jsonNestsDeeperThan,
+  maxStatementsBodyDepth,
   maxStatementsPerRequest,
   refusalOfIssue,
   type XapiAgent,
@@ -190,6 +192,9 @@ export async function receiveXapiStatements(
     );
   }
 
+  if (jsonNestsDeeperThan(request.rawBody, maxStatementsBodyDepth)) {
+    return failure(400, "BAD_REQUEST", `The body nests deeper than ${maxStatementsBodyDepth} levels`, requestId);
+  }
   let body: unknown;
   try {
     body = JSON.parse(request.rawBody);

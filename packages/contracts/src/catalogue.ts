@@ -35,8 +35,11 @@ export type ContentReference = z.infer<typeof contentReference>;
 export const xapiActivityId = z
   .string()
   .trim()
-  .max(2000, "An xAPI activity id has at most 2,000 characters")
   .regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/, "Use the activity's IRI, like https://tool.example.org/activities/42")
+  .refine(
+    (value) => new TextEncoder().encode(value).length <= 2000,
+    "An xAPI activity id has at most 2,000 bytes (fewer characters outside ASCII)",
+  )
   .nullable();
 
 const price = z

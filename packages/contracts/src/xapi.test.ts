@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { refusalOfIssue, xapiStatement } from "./xapi.ts";
+import { jsonNestsDeeperThan, refusalOfIssue, xapiStatement } from "./xapi.ts";
 
 const valid = {
   id: "3F2504E0-4F89-41D3-9A0C-0305E82C3301",
@@ -80,6 +80,10 @@ describe("xAPI statement shape", () => {
     expect(refusal({ ...valid, result: { duration: "45 minutes" } })).toMatchObject({ path: "result.duration" });
     expect(refusal({ ...valid, result: { duration: "PT" } })).toMatchObject({ path: "result.duration" });
     expect(refusal({ ...valid, timestamp: "yesterday" })).toMatchObject({ path: "timestamp" });
+    expect(refusal({ ...valid, timestamp: "0000-01-01T00:00:00Z" })).toMatchObject({
+      path: "timestamp",
+      message: "A timestamp is after 1970",
+    });
     expect(refusal({ ...valid, version: "2.0.0" })).toMatchObject({ path: "version" });
   });
 
@@ -99,5 +103,14 @@ describe("xAPI statement shape", () => {
   it("refuses what is not an object", () => {
     expect(refusal([valid])).toMatchObject({ message: "A statement is a JSON object" });
     expect(refusal("statement")).toMatchObject({ code: "invalid_statement" });
+  });
+});
+
+describe("jsonNestsDeeperThan", () => {
+  it("counts brackets outside strings only, without recursion", () => {
+    expect(jsonNestsDeeperThan(JSON.stringify([{ a: [{ b: 1 }] }]), 4)).toBe(false);
+    expect(jsonNestsDeeperThan(JSON.stringify([{ a: [{ b: [1] }] }]), 4)).toBe(true);
+    expect(jsonNestsDeeperThan(JSON.stringify({ text: '[[[[[[\\"{{{{{' }), 2)).toBe(false);
+    expect(jsonNestsDeeperThan(`${"[".repeat(1_000_000)}${"]".repeat(1_000_000)}`, 64)).toBe(true);
   });
 });

@@ -17,6 +17,30 @@ export const acceptedXapiVersion = /^1\.0(\.\d+)?$/;
 export const maxStatementsPerRequest = 500;
 /** At most this many bytes in one request's body. */
 export const maxStatementsBodyBytes = 4 * 1024 * 1024;
+/** Arrays and objects nest at most this deep in a request's body; statements need a dozen levels. */
+export const maxStatementsBodyDepth = 64;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `limit`. Counted on the text, without recursion, so a
+ * body of a million brackets is refused before anything walks it recursively (and runs out of stack).
+ */
+export function jsonNestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 92)
+        index += 1; // a backslash escapes the next character
+      else if (char === 34) inString = false;
+    } else if (char === 34) inString = true;
+    else if (char === 91 || char === 123) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (char === 93 || char === 125) depth -= 1;
+  }
+  return false;
+}
 
 export const xapiVerbs = {
   voided: "http://adlnet.gov/expapi/verbs/voided",
@@ -83,7 +107,10 @@ export const isoDuration = z
     "Use an ISO 8601 duration, like PT1H30M or PT4M12.5S",
   );
 
-const timestamp = z.iso.datetime({ offset: true, message: "Use an ISO 8601 timestamp, like 2026-12-03T09:30:00Z" });
+const timestamp = z.iso
+  .datetime({ offset: true, message: "Use an ISO 8601 timestamp, like 2026-12-03T09:30:00Z" })
+  // Year 0 and the like are valid ISO 8601 but no learner's progress, and beyond what PostgreSQL stores.
+  .refine((value) => Date.parse(value) >= Date.UTC(1970, 0, 1), "A timestamp is after 1970");
 
 const account = z.strictObject({
   homePage: iri("An account's homePage"),

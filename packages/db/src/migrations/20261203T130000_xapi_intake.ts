@@ -13,10 +13,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     alter table lessons
       add column xapi_activity_id text
-        check (xapi_activity_id ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$' and length(xapi_activity_id) <= 2000),
+        -- Bytes, not characters: the unique index's entries must stay under B-tree's limit (about 2.7 kB).
+        check (xapi_activity_id ~ '^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$' and octet_length(xapi_activity_id) <= 2000),
       add constraint lessons_xapi_activity_id_key unique (institution_id, xapi_activity_id)`.execute(db);
-  // Activities not given an id explicitly are matched on the content address.
-  await sql`create index lessons_content_url_idx on lessons (institution_id, content_url)`.execute(db);
+  // Activities not given an id explicitly are matched on the content address. A hash index: content
+  // addresses may be 2,000 characters of any script, more than a B-tree entry may hold.
+  await sql`create index lessons_content_url_idx on lessons using hash (content_url)`.execute(db);
 
   await sql`create extension if not exists pgcrypto with schema public`.execute(db);
   await sql`
