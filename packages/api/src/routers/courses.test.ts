@@ -90,7 +90,7 @@ describe("building a course", () => {
       chloe.courses.updateLesson({ lessonId: course.intro, xapiActivityId: activityId }),
     ).rejects.toMatchObject({
       code: "CONFLICT",
-      message: `xapiActivityId: another lesson already uses the xAPI activity id ${activityId}`,
+      message: `Another lesson already uses the xAPI activity id ${activityId}; each lesson needs its own`,
     });
     await expect(
       chloe.courses.updateLesson({ lessonId: course.intro, xapiActivityId: "not an iri" }),

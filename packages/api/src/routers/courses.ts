@@ -118,7 +118,7 @@ function activityIdTaken(activityId: string | null | undefined) {
       if (error.constraint === "lessons_xapi_activity_id_key") {
         throw new TRPCError({
           code: "CONFLICT",
-          message: `xapiActivityId: another lesson already uses the xAPI activity id ${activityId}`,
+          message: `Another lesson already uses the xAPI activity id ${activityId}; each lesson needs its own`,
         });
       }
     }
