@@ -83,26 +83,48 @@ function earlierOf(a: Date | null, b: Date | null): Date | null {
   return a <= b ? a : b;
 }
 
+/**
+ * Watched stretches of one video, kept merged (sorted, disjoint, clamped to the video) with their total, so
+ * adding one more range costs the number of stretches, not a sort of everything watched so far.
+ */
+export class WatchedRanges {
+  private readonly stretches: [number, number][] = [];
+  private covered = 0;
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  add(range: readonly [number, number]): void {
+    let start = Math.max(0, range[0]);
+    let end = Math.min(this.limit, range[1]);
+    if (end <= start) return;
+    // Stretches before the new one stay; those it touches merge into it; those after it stay.
+    let first = 0;
+    while (first < this.stretches.length && (this.stretches[first]?.[1] ?? 0) < start) first++;
+    let last = first;
+    while (last < this.stretches.length && (this.stretches[last]?.[0] ?? 0) <= end) {
+      const [touchedStart, touchedEnd] = this.stretches[last] as [number, number];
+      start = Math.min(start, touchedStart);
+      end = Math.max(end, touchedEnd);
+      this.covered -= touchedEnd - touchedStart;
+      last++;
+    }
+    this.stretches.splice(first, last - first, [start, end]);
+    this.covered += end - start;
+  }
+
+  get length(): number {
+    return this.covered;
+  }
+}
+
 /** Total length covered by ranges clamped to [0, limit], overlaps counted once. */
 export function mergedLength(ranges: readonly (readonly [number, number])[], limit: number): number {
-  const clamped = ranges
-    .map(([start, end]) => [Math.max(0, start), Math.min(limit, end)] as const)
-    .filter(([start, end]) => end > start)
-    .toSorted((a, b) => a[0] - b[0]);
-  let total = 0;
-  let currentStart = Number.NaN;
-  let currentEnd = Number.NaN;
-  for (const [start, end] of clamped) {
-    if (Number.isNaN(currentStart) || start > currentEnd) {
-      if (!Number.isNaN(currentStart)) total += currentEnd - currentStart;
-      currentStart = start;
-      currentEnd = end;
-    } else if (end > currentEnd) {
-      currentEnd = end;
-    }
-  }
-  if (!Number.isNaN(currentStart)) total += currentEnd - currentStart;
-  return total;
+  const merged = new WatchedRanges(limit);
+  for (const range of ranges) merged.add(range);
+  return merged.length;
 }
 
 /** The minimum percent a quiz lesson asks for under the rules, or null when the quiz tool's pass decides. */
@@ -150,17 +172,15 @@ export function foldLessonProgress(
       const videoEvents = ofType("video_progress");
       if (videoEvents.length) {
         const duration = Math.max(...videoEvents.map((event) => event.durationSeconds ?? 0));
-        const ranges: (readonly [number, number])[] = [];
+        const watchedRanges = new WatchedRanges(duration);
         for (const event of videoEvents) {
-          ranges.push(...event.watchedRanges);
+          for (const range of event.watchedRanges) watchedRanges.add(range);
           // The first moment the merged ranges reach the rule's share completes the lesson.
           if (!progress.completedAt && duration > 0 && rules.videoWatchedFraction > 0) {
-            if (mergedLength(ranges, duration) / duration >= rules.videoWatchedFraction) {
-              progress.completedAt = event.occurredAt;
-            }
+            if (watchedRanges.length / duration >= rules.videoWatchedFraction) progress.completedAt = event.occurredAt;
           }
         }
-        const watched = duration > 0 ? mergedLength(ranges, duration) : 0;
+        const watched = watchedRanges.length;
         progress.durationSeconds = duration;
         progress.watchedSeconds = watched;
         progress.watchedFraction = duration > 0 ? watched / duration : 0;
