@@ -213,6 +213,18 @@ export function createServer({
   };
   app.post("/xapi/statements", statementsBodyLimit, (c) => receiveStatements(c, "POST"));
   app.put("/xapi/statements", statementsBodyLimit, (c) => receiveStatements(c, "PUT"));
+  // Not a learning record store: statements are taken, never served back.
+  app.on(["GET", "HEAD", "DELETE", "PATCH"], "/xapi/statements", (c) => {
+    c.header("Allow", "POST, PUT");
+    return c.json(
+      {
+        error: "METHOD_NOT_ALLOWED",
+        message: "LearnOps takes statements (POST, PUT) and does not serve them back",
+        requestId: c.get("requestId"),
+      },
+      405,
+    );
+  });
   /** Tools ask which versions the endpoint speaks before sending statements. */
   app.get("/xapi/about", (c) => c.json({ version: [xapiVersion] }));
 

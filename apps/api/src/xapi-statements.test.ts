@@ -302,10 +302,13 @@ describe("POST /xapi/statements: what is recorded", () => {
     expect((await eventsOf(generated.body)).size).toBe(1);
   });
 
-  it("tells tools which version it speaks", async () => {
+  it("tells tools which version it speaks, and that it serves no statements back", async () => {
     const response = await app.request("/xapi/about");
     expect(await response.json()).toEqual({ version: ["1.0.3"] });
     expect(response.headers.get("X-Experience-API-Version")).toBe("1.0.3");
+    const get = await app.request("/xapi/statements?statementId=3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+    expect(get.status).toBe(405);
+    expect(get.headers.get("Allow")).toBe("POST, PUT");
   });
 });
 
@@ -398,6 +401,8 @@ describe("POST /xapi/statements: refusals", () => {
       statement(`${adl}launched`, foreignLessonUrl),
       statement(`${adl}launched`, `${content}/video`, { actor: { account: { homePage: idpEntityId, name: "x" } } }),
       statement(`${adl}launched`, `${content}/video`, { actor: { openid: "https://openid.example.org/xena" } }),
+      // Staff are not learners, whatever their address.
+      statement(`${adl}launched`, `${content}/video`, { actor: { mbox: "mailto:chloe.admin@example.org" } }),
     ];
     const { status, body } = await send(batch);
     expect(status).toBe(400);
@@ -417,6 +422,7 @@ describe("POST /xapi/statements: refusals", () => {
       { index: 2, code: "unknown_activity" },
       { index: 3, code: "unknown_actor" },
       { index: 4, code: "unsupported_actor" },
+      { index: 5, code: "unknown_actor" },
     ]);
 
     // Another institution's key knows neither Northwind's learners nor its lessons.
@@ -473,6 +479,10 @@ describe("POST /xapi/statements: the request", () => {
     // xAPI tools are configured with a "key" and a "secret" and send them as Basic credentials.
     const basic = await send(one, { authorization: `Basic ${Buffer.from(`${keys.xapi}:`).toString("base64")}` });
     expect(basic.status).toBe(200);
+    const asPassword = `Basic ${Buffer.from(`video-platform:${keys.xapi}`).toString("base64")}`;
+    expect((await send(one, { authorization: asPassword })).status).toBe(200);
+    const revokedAsBasic = `Basic ${Buffer.from(`${keys.revoked}:`).toString("base64")}`;
+    expect((await send(one, { authorization: revokedAsBasic })).status).toBe(401);
   });
 
   it("requires X-Experience-API-Version 1.0.x", async () => {
