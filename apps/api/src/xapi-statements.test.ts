@@ -518,4 +518,40 @@ describe("POST /xapi/statements: the request", () => {
     expect(twins).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Statements 0 and 2/) } });
     expect((await eventsOf([twin.id])).size).toBe(0);
   });
+
+  it("answers 4xx, never 500, to odd values a client may send", async () => {
+    const base = statement(`${adl}scored`, `${content}/quiz`);
+    const bodies: unknown[] = [
+      null,
+      1,
+      [null],
+      [[]],
+      { ...base, id: 5 },
+      { ...base, actor: null },
+      { ...base, actor: { account: { homePage: publicUrl, name: "not-a-user-id" } } },
+      { ...base, result: { score: { raw: 1e308, min: -1e308, max: 1.5e308 } } },
+      {
+        ...base,
+        verb: { id: `${adl}attended` },
+        object: { id: `${content}/live` },
+        result: { duration: "PT9999999999H" },
+      },
+      { ...base, object: { id: `https://content.example.org/${"é".repeat(2000)}` } },
+      { ...base, timestamp: "9999-12-31T23:59:59Z" },
+      {
+        ...base,
+        verb: { id: `${videoVerbs}played` },
+        object: { id: `${content}/video` },
+        result: { extensions: { [`${videoExtension}time`]: 1e300 } },
+        context: { extensions: { [`${videoExtension}length`]: 1e300 } },
+      },
+    ];
+    for (const [index, body] of bodies.entries()) {
+      const { status } = await send(body);
+      expect({ index, status }).toEqual({ index, status: 400 });
+    }
+    for (const authorization of ["Basic", "Basic !!!", "Bearer lo_", `Basic ${Buffer.from(":").toString("base64")}`]) {
+      expect((await send(base, { authorization })).status).toBe(401);
+    }
+  });
 });
