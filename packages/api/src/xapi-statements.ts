@@ -132,49 +132,24 @@ const engineRefusals: Record<ProgressRejection, XapiRefusal> = {
   idempotency_key_reused: "statement_conflict",
 };
 
-type Judged = {
+/** One statement on its way through: its outcome is set once something decides it. */
+interface Judged {
   index: number;
+  /** The statement's id, or the one given to it; null when its shape was refused. */
   id: string | null;
   statement: XapiStatement | null;
   outcome: XapiStatementOutcome | null;
-};
+}
 
-/**
- * `POST /xapi/statements` and `PUT /xapi/statements?statementId=…`: authenticates the institution's API key
- * (scope `xapi:write`), checks each statement's shape, finds its learner and lesson in the key's institution,
- * maps it to a progress event and records it through the progress engine, the statement id being the event's
- * idempotency key. Every statement is judged on its own: one refused statement does not lose the others.
- * Answers 200 with the ids (204 for PUT) when every statement was recorded, already recorded, or ignored;
- * otherwise 400 (409 when the only problem is ids reused for other statements) with each statement's outcome.
- */
-export async function receiveXapiStatements(
-  db: Database,
-  request: XapiStatementsRequest,
-  recordProgress: ProgressRecorder,
-): Promise<XapiStatementsAnswer> {
-  const { log, now, requestId } = request;
+/** A learner's statements that became progress events, in the order sent. */
+interface LearnerEvents {
+  learner: StatementLearner;
+  items: { entry: Judged; event: ProgressEventInput }[];
+}
 
-  const key = presentedApiKey(request.authorization);
-  if (!key) {
-    log.warn({ reason: "missing_key" }, "xAPI statements refused: authentication");
-    return failure(401, "UNAUTHORIZED", "Send the institution's API key: Authorization: Bearer lo_…", requestId);
-  }
-  const authentication = await authenticateApiKey(db, `Bearer ${key}`, "xapi:write", now);
-  if (!authentication.ok) {
-    log.warn({ reason: authentication.reason }, "xAPI statements refused: authentication");
-    if (authentication.reason === "missing_scope") {
-      return failure(403, "FORBIDDEN", "This API key lacks the xapi:write scope", requestId);
-    }
-    const messages = {
-      unknown: "The API key is not valid",
-      revoked: "The API key has been revoked",
-      expired: "The API key has expired",
-    } as const;
-    return failure(401, "UNAUTHORIZED", messages[authentication.reason], requestId);
-  }
-  const { institutionId } = authentication;
-  const requestLog = log.child({ institutionId, apiKeyId: authentication.apiKeyId });
-
+/** The statements of a request, or the answer refusing the whole request. */
+function readStatements(request: XapiStatementsRequest): { raw: unknown[] } | XapiStatementsAnswer {
+  const { requestId } = request;
   if (!request.version || !acceptedXapiVersion.test(request.version.trim())) {
     return failure(
       400,
@@ -191,7 +166,6 @@ export async function receiveXapiStatements(
       requestId,
     );
   }
-
   if (jsonNestsDeeperThan(request.rawBody, maxStatementsBodyDepth)) {
     return failure(400, "BAD_REQUEST", `The body nests deeper than ${maxStatementsBodyDepth} levels`, requestId);
   }
@@ -227,118 +201,127 @@ export async function receiveXapiStatements(
       requestId,
     );
   }
+  return { raw };
+}
 
-  // Shape: each statement on its own.
-  const judged: Judged[] = raw.map((value, index) => {
-    const parsed = xapiStatement.safeParse(value);
-    const rawId = (value as { id?: unknown } | null)?.id;
-    if (!parsed.success) {
-      const [first, ...more] = parsed.error.issues;
-      const path = first?.path.join(".") ?? "";
-      const problems = parsed.error.issues.slice(0, 5).map((issue) => {
-        const at = issue.path.join(".");
-        return at ? `${at}: ${issue.message}` : issue.message;
-      });
-      return {
-        index,
-        id: null,
-        statement: null,
-        outcome: {
-          index,
-          id: typeof rawId === "string" && uuidPattern.test(rawId) ? rawId.toLowerCase() : null,
-          outcome: "refused",
-          code: refusalOfIssue(first),
-          reason: problems.join("; ") + (more.length >= 5 ? ` (and ${more.length - 4} more)` : ""),
-          ...(path ? { path } : {}),
-        },
-      };
-    }
+/** A statement's shape, checked on its own; a refusal names its first failing field and up to five problems. */
+function checkShape(value: unknown, index: number): Judged {
+  const parsed = xapiStatement.safeParse(value);
+  if (parsed.success) {
     // A statement without an id gets one, as a learning record store would give it.
     return { index, id: parsed.data.id ?? crypto.randomUUID(), statement: parsed.data, outcome: null };
-  });
-
-  // Two statements with one id in one batch: the specification has the whole batch refused.
-  const seen = new Map<string, number>();
-  for (const entry of judged) {
-    if (!entry.id || !entry.statement) continue;
-    const earlier = seen.get(entry.id);
-    if (earlier !== undefined) {
-      return failure(
-        400,
-        "BAD_REQUEST",
-        `Statements ${earlier} and ${entry.index} have the same id ${entry.id}; nothing was recorded`,
-        requestId,
-      );
-    }
-    seen.set(entry.id, entry.index);
   }
+  const issues = parsed.error.issues;
+  const path = issues[0]?.path.join(".") ?? "";
+  const problems = issues.slice(0, 5).map((issue) => {
+    const at = issue.path.join(".");
+    return at ? `${at}: ${issue.message}` : issue.message;
+  });
+  const rawId = (value as { id?: unknown } | null)?.id;
+  return {
+    index,
+    id: null,
+    statement: null,
+    outcome: {
+      index,
+      id: typeof rawId === "string" && uuidPattern.test(rawId) ? rawId.toLowerCase() : null,
+      outcome: "refused",
+      code: refusalOfIssue(issues[0]),
+      reason: problems.join("; ") + (issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""),
+      ...(path ? { path } : {}),
+    },
+  };
+}
 
-  // Who and what each statement is about, in the key's institution only.
-  const byLearner = new Map<
-    string,
-    { learner: StatementLearner; items: { entry: Judged; event: ProgressEventInput }[] }
-  >();
+/** Lookups made once per request, whatever the number of statements naming the same learner or activity. */
+interface LookupCache {
+  learners: Map<string, StatementLearner | null>;
+  lessons: Map<string, StatementLessonRow[]>;
+}
+
+/** The learner a statement's actor names in the transaction's institution, or why there is none. */
+async function learnerOf(
+  trx: Database,
+  actor: XapiAgent,
+  publicUrl: string,
+  cache: LookupCache,
+): Promise<StatementLearner | { code: XapiRefusal; reason: string }> {
+  const key = actorKey(actor, publicUrl);
+  if ("refused" in key) return { code: actor.openid ? "unsupported_actor" : "unknown_actor", reason: key.refused };
+  const cacheKey = JSON.stringify(key);
+  if (!cache.learners.has(cacheKey)) cache.learners.set(cacheKey, (await findStatementLearner(trx, key)) ?? null);
+  return (
+    cache.learners.get(cacheKey) ?? {
+      code: "unknown_actor",
+      reason: `No learner of this institution matches ${describeActor(actor)}`,
+    }
+  );
+}
+
+/** The lesson an activity id names for this learner, or why there is not exactly one. */
+async function lessonOf(
+  trx: Database,
+  activityId: string,
+  learner: StatementLearner,
+  cache: LookupCache,
+): Promise<StatementLessonRow | { code: XapiRefusal; reason: string }> {
+  if (!cache.lessons.has(activityId)) cache.lessons.set(activityId, await findLessonsForActivity(trx, activityId));
+  const candidates = cache.lessons.get(activityId) ?? [];
+  if (candidates.length === 1 && candidates[0]) return candidates[0];
+  if (!candidates.length) {
+    return {
+      code: "unknown_activity",
+      reason: `No lesson of this institution has the xAPI activity id or content address ${activityId}`,
+    };
+  }
+  // The same content in several courses: the lesson of the course the learner is enrolled in.
+  const enrolled = new Set(
+    await enrolledCourseIds(
+      trx,
+      learner.userId,
+      candidates.map((lesson) => lesson.course_id),
+    ),
+  );
+  const ofLearner = candidates.filter((lesson) => enrolled.has(lesson.course_id));
+  if (ofLearner.length === 1 && ofLearner[0]) return ofLearner[0];
+  return {
+    code: "ambiguous_activity",
+    reason: `${activityId} is the content address of several lessons${ofLearner.length ? " of courses this learner is enrolled in" : ""}; give each lesson its own xAPI activity id`,
+  };
+}
+
+/**
+ * Finds who and what each well-formed statement is about, in the key's institution only, and maps it to a
+ * progress event. Statements ignored or refused get their outcome; the events are returned per learner.
+ */
+async function resolveStatements(
+  db: Database,
+  institutionId: string,
+  judged: readonly Judged[],
+  publicUrl: string,
+  now: Date,
+): Promise<LearnerEvents[]> {
+  const byLearner = new Map<string, LearnerEvents>();
   await withTenant(db, { institutionId }, async (trx) => {
-    const learners = new Map<string, StatementLearner | null>();
-    const lessons = new Map<string, StatementLessonRow[]>();
+    const cache: LookupCache = { learners: new Map(), lessons: new Map() };
     for (const entry of judged) {
       const { statement, id, index } = entry;
       if (!statement || !id) continue;
-      const refuse = (code: XapiRefusal, reason: string, path?: string) => {
-        entry.outcome = { index, id, outcome: "refused", code, reason, ...(path ? { path } : {}) };
-      };
-
-      const actor = actorKey(statement.actor, request.publicUrl);
-      if ("refused" in actor) {
-        refuse(statement.actor.openid ? "unsupported_actor" : "unknown_actor", actor.refused, "actor");
+      const learner = await learnerOf(trx, statement.actor, publicUrl, cache);
+      if ("code" in learner) {
+        entry.outcome = { index, id, outcome: "refused", ...learner, path: "actor" };
         continue;
       }
-      const actorCacheKey = JSON.stringify(actor);
-      if (!learners.has(actorCacheKey)) learners.set(actorCacheKey, (await findStatementLearner(trx, actor)) ?? null);
-      const learner = learners.get(actorCacheKey);
-      if (!learner) {
-        refuse("unknown_actor", `No learner of this institution matches ${describeActor(statement.actor)}`, "actor");
+      const lesson = await lessonOf(trx, statement.object.id, learner, cache);
+      if ("code" in lesson) {
+        entry.outcome = { index, id, outcome: "refused", ...lesson, path: "object.id" };
         continue;
       }
-
-      const activityId = statement.object.id;
-      if (!lessons.has(activityId)) lessons.set(activityId, await findLessonsForActivity(trx, activityId));
-      let candidates = lessons.get(activityId) ?? [];
-      if (!candidates.length) {
-        refuse(
-          "unknown_activity",
-          `No lesson of this institution has the xAPI activity id or content address ${activityId}`,
-          "object.id",
-        );
-        continue;
-      }
-      if (candidates.length > 1) {
-        // The same content in several courses: the lesson of the course the learner is enrolled in.
-        const enrolled = new Set(
-          await enrolledCourseIds(
-            trx,
-            learner.userId,
-            candidates.map((lesson) => lesson.course_id),
-          ),
-        );
-        candidates = candidates.filter((lesson) => enrolled.has(lesson.course_id));
-        if (candidates.length !== 1) {
-          refuse(
-            "ambiguous_activity",
-            `${activityId} is the content address of several lessons${candidates.length ? " of courses this learner is enrolled in" : ""}; give each lesson its own xAPI activity id`,
-            "object.id",
-          );
-          continue;
-        }
-      }
-      const [lesson] = candidates;
-      if (!lesson) continue;
-
       const mapped = statementToProgressEvent(statement, id, lesson, now);
       if (mapped.outcome === "ignored") {
         entry.outcome = { index, id, outcome: "ignored", reason: mapped.reason };
       } else if (mapped.outcome === "refused") {
-        refuse(mapped.code, mapped.reason);
+        entry.outcome = { index, id, outcome: "refused", code: mapped.code, reason: mapped.reason };
       } else {
         const group = byLearner.get(learner.userId) ?? { learner, items: [] };
         group.items.push({ entry, event: mapped.event });
@@ -346,9 +329,128 @@ export async function receiveXapiStatements(
       }
     }
   });
+  return [...byLearner.values()];
+}
+
+/** A statement's outcome from the engine's answer for its event. */
+function outcomeOfResult(entry: Judged, result: ProgressItemResult | undefined): XapiStatementOutcome {
+  const { index } = entry;
+  const id = entry.id ?? "";
+  if (result?.status === "accepted") return { index, id, outcome: "recorded" };
+  if (result?.status === "duplicate") return { index, id, outcome: "duplicate" };
+  if (!result) return { index, id, outcome: "refused", code: "invalid_statement", reason: "Not recorded" };
+  // Without a timestamp a statement is dated when received, so its resend differs in that alone: the
+  // specification leaves timestamps out of comparing statements, and so does this answer.
+  if (result.code === "idempotency_key_reused" && !entry.statement?.timestamp) {
+    return { index, id, outcome: "duplicate" };
+  }
+  return {
+    index,
+    id,
+    outcome: "refused",
+    code: engineRefusals[result.code],
+    // The engine speaks of its own event's fields; the statement's is its timestamp.
+    reason: result.reason.replace("occurredAt", "timestamp"),
+  };
+}
+
+/** 200 (204 for PUT) when nothing was refused; else 400, or 409 when every refusal is a reused id. */
+function answerFor(
+  outcomes: XapiStatementOutcome[],
+  method: XapiStatementsRequest["method"],
+  log: Logger,
+  requestId: string | null,
+): XapiStatementsAnswer {
+  const counts = { recorded: 0, duplicate: 0, ignored: 0, refused: 0 };
+  for (const outcome of outcomes) counts[outcome.outcome] += 1;
+  const headers = {
+    "LearnOps-Statement-Outcomes": Object.entries(counts)
+      .map(([name, count]) => `${name}=${count}`)
+      .join(", "),
+  };
+  const refused = outcomes.filter((outcome) => outcome.outcome === "refused");
+  if (!refused.length) {
+    log.info(counts, "xAPI statements received");
+    if (method === "PUT") return { status: 204, body: null, headers };
+    return { status: 200, body: outcomes.map((outcome) => outcome.id ?? ""), headers };
+  }
+
+  // One line per request however many statements were refused, with a few examples: a misconfigured tool
+  // sending thousands of statements a minute must not flood the log.
+  const byCode: Partial<Record<XapiRefusal, number>> = {};
+  for (const outcome of refused) byCode[outcome.code] = (byCode[outcome.code] ?? 0) + 1;
+  log.warn(
+    { ...counts, byCode, examples: refused.slice(0, 5).map(({ index, code, reason }) => ({ index, code, reason })) },
+    "xAPI statements refused",
+  );
+  const conflictsOnly = refused.every((outcome) => outcome.code === "statement_conflict");
+  const message =
+    outcomes.length === 1
+      ? "The statement was refused"
+      : `${refused.length} of ${outcomes.length} statements were refused (see statements); the others were taken, and sending them again changes nothing`;
+  return {
+    ...failure(conflictsOnly ? 409 : 400, conflictsOnly ? "CONFLICT" : "BAD_REQUEST", message, requestId, outcomes),
+    headers,
+  };
+}
+
+/**
+ * `POST /xapi/statements` and `PUT /xapi/statements?statementId=…`: authenticates the institution's API key
+ * (scope `xapi:write`), checks each statement's shape, finds its learner and lesson in the key's institution,
+ * maps it to a progress event and records it through the progress engine, the statement id being the event's
+ * idempotency key. Every statement is judged on its own: one refused statement does not lose the others.
+ * Answers 200 with the ids (204 for PUT) when every statement was recorded, already recorded, or ignored;
+ * otherwise 400 (409 when the only problem is ids reused for other statements) with each statement's outcome.
+ */
+export async function receiveXapiStatements(
+  db: Database,
+  request: XapiStatementsRequest,
+  recordProgress: ProgressRecorder,
+): Promise<XapiStatementsAnswer> {
+  const { log, now, requestId } = request;
+
+  const key = presentedApiKey(request.authorization);
+  if (!key) {
+    log.warn({ reason: "missing_key" }, "xAPI statements refused: authentication");
+    return failure(401, "UNAUTHORIZED", "Send the institution's API key: Authorization: Bearer lo_…", requestId);
+  }
+  const authentication = await authenticateApiKey(db, `Bearer ${key}`, "xapi:write", now);
+  if (!authentication.ok) {
+    log.warn({ reason: authentication.reason }, "xAPI statements refused: authentication");
+    if (authentication.reason === "missing_scope") {
+      return failure(403, "FORBIDDEN", "This API key lacks the xapi:write scope", requestId);
+    }
+    const messages = {
+      unknown: "The API key is not valid",
+      revoked: "The API key has been revoked",
+      expired: "The API key has expired",
+    } as const;
+    return failure(401, "UNAUTHORIZED", messages[authentication.reason], requestId);
+  }
+  const { institutionId } = authentication;
+
+  const read = readStatements(request);
+  if (!("raw" in read)) return read;
+  const judged = read.raw.map(checkShape);
+
+  // Two statements with one id in one batch: the specification has the whole batch refused.
+  const seen = new Map<string, number>();
+  for (const { id, index, statement } of judged) {
+    if (!id || !statement) continue;
+    const earlier = seen.get(id);
+    if (earlier !== undefined) {
+      return failure(
+        400,
+        "BAD_REQUEST",
+        `Statements ${earlier} and ${index} have the same id ${id}; nothing was recorded`,
+        requestId,
+      );
+    }
+    seen.set(id, index);
+  }
 
   // Record, one call per learner; the engine answers per event, in order.
-  for (const { learner, items } of byLearner.values()) {
+  for (const { learner, items } of await resolveStatements(db, institutionId, judged, request.publicUrl, now)) {
     const results = await recordProgress(
       db,
       { institutionId, userId: learner.userId, clientGroupId: learner.clientGroupId },
@@ -357,33 +459,7 @@ export async function receiveXapiStatements(
       now,
     );
     items.forEach(({ entry }, position) => {
-      const result = results[position];
-      const id = entry.id ?? "";
-      if (result?.status === "accepted") entry.outcome = { index: entry.index, id, outcome: "recorded" };
-      else if (result?.status === "duplicate") entry.outcome = { index: entry.index, id, outcome: "duplicate" };
-      else if (
-        result?.status === "rejected" &&
-        result.code === "idempotency_key_reused" &&
-        !entry.statement?.timestamp
-      ) {
-        // Without a timestamp a statement is dated when received, so its resend differs in that alone: the
-        // specification leaves timestamps out of comparing statements, and so does this answer.
-        entry.outcome = { index: entry.index, id, outcome: "duplicate" };
-      } else {
-        entry.outcome = {
-          index: entry.index,
-          id,
-          outcome: "refused",
-          code: result
-            ? engineRefusals[result.status === "rejected" ? result.code : "invalid_event"]
-            : "invalid_statement",
-          // The engine speaks of its own event's fields; the statement's is its timestamp.
-          reason:
-            result?.status === "rejected"
-              ? result.reason.replace("occurredAt", "timestamp")
-              : "The progress engine gave no answer",
-        };
-      }
+      entry.outcome = outcomeOfResult(entry, results[position]);
     });
   }
 
@@ -394,43 +470,13 @@ export async function receiveXapiStatements(
         id: entry.id,
         outcome: "refused",
         code: "invalid_statement",
-        reason: "not judged",
+        reason: "Not judged",
       },
   );
-  const counts = { recorded: 0, duplicate: 0, ignored: 0, refused: 0 };
-  for (const outcome of outcomes) counts[outcome.outcome] += 1;
-  const headers = {
-    "LearnOps-Statement-Outcomes": Object.entries(counts)
-      .map(([name, count]) => `${name}=${count}`)
-      .join(", "),
-  };
-  const refused = outcomes.filter((outcome) => outcome.outcome === "refused");
-  if (!refused.length) {
-    requestLog.info(counts, "xAPI statements received");
-    if (request.method === "PUT") return { status: 204, body: null, headers };
-    return { status: 200, body: outcomes.map((outcome) => outcome.id ?? ""), headers };
-  }
-
-  // One line per request however many statements were refused, with a few examples: a misconfigured tool
-  // sending thousands of statements a minute must not flood the log.
-  const byCode: Partial<Record<XapiRefusal, number>> = {};
-  for (const outcome of refused) byCode[outcome.code] = (byCode[outcome.code] ?? 0) + 1;
-  requestLog.warn(
-    {
-      ...counts,
-      byCode,
-      examples: refused.slice(0, 5).map(({ index, code, reason }) => ({ index, code, reason })),
-    },
-    "xAPI statements refused",
+  return answerFor(
+    outcomes,
+    request.method,
+    log.child({ institutionId, apiKeyId: authentication.apiKeyId }),
+    requestId,
   );
-  const conflictsOnly = refused.every((outcome) => outcome.code === "statement_conflict");
-  const total = outcomes.length;
-  const message =
-    total === 1
-      ? "The statement was refused"
-      : `${refused.length} of ${total} statements were refused (see statements); the others were taken, and sending them again changes nothing`;
-  return {
-    ...failure(conflictsOnly ? 409 : 400, conflictsOnly ? "CONFLICT" : "BAD_REQUEST", message, requestId, outcomes),
-    headers,
-  };
 }
