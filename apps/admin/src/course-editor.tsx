@@ -846,7 +846,7 @@ function RemoveDialog({
 // Lessons
 // ---------------------------------------------------------------------------------------------------------
 
-type LessonField = "title" | "kind" | "url" | "provider" | "externalId" | "durationMinutes";
+type LessonField = "title" | "kind" | "url" | "provider" | "externalId" | "xapiActivityId" | "durationMinutes";
 
 function LessonDialog({
   module,
@@ -868,6 +868,7 @@ function LessonDialog({
     url: lesson?.content?.url ?? "",
     provider: lesson?.content?.provider ?? "",
     externalId: lesson?.content?.externalId ?? "",
+    xapiActivityId: lesson?.xapiActivityId ?? "",
     durationMinutes: lesson?.durationMinutes ? String(lesson.durationMinutes) : "",
     required: lesson?.required ?? true,
   });
@@ -891,6 +892,7 @@ function LessonDialog({
       title: values.title,
       kind: values.kind,
       content: { url: values.url.trim(), provider: values.provider, externalId: values.externalId.trim() || null },
+      xapiActivityId: values.xapiActivityId.trim() || null,
       durationMinutes: minutes ? Number(minutes) : null,
       required: values.required,
     });
@@ -901,6 +903,7 @@ function LessonDialog({
       if (issues["content.url"]) found.url = issues["content.url"];
       if (issues["content.provider"]) found.provider = issues["content.provider"];
       if (issues["content.externalId"]) found.externalId = "An external id has at most 200 characters";
+      if (issues.xapiActivityId) found.xapiActivityId = issues.xapiActivityId;
       if (issues.durationMinutes) found.durationMinutes = "Enter whole minutes from 1 to 10,000, or leave it empty";
     }
     setProblems(found);
@@ -921,6 +924,7 @@ function LessonDialog({
         if (refused_.title) mapped.title = refused_.title;
         if (refused_["content.url"]) mapped.url = refused_["content.url"];
         if (refused_["content.provider"]) mapped.provider = refused_["content.provider"];
+        if (refused_.xapiActivityId) mapped.xapiActivityId = refused_.xapiActivityId;
         if (refused_.durationMinutes) mapped.durationMinutes = refused_.durationMinutes;
         setProblems(mapped);
         setGeneral(Object.keys(mapped).length ? null : (other ?? error));
@@ -993,6 +997,17 @@ function LessonDialog({
           error={problems.durationMinutes}
           inputMode="numeric"
           autoComplete="off"
+        />
+        <TextField
+          label="xAPI activity id (optional)"
+          hint="The activity id the tool uses in its xAPI statements, when it is not the content address."
+          value={values.xapiActivityId}
+          onChange={set("xapiActivityId")}
+          error={problems.xapiActivityId}
+          autoComplete="off"
+          spellCheck={false}
+          autoCapitalize="none"
+          maxLength={2000}
         />
         <CheckboxField
           label="Required to complete the course"

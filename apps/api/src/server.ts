@@ -3,9 +3,12 @@ import { trpcServer } from "@hono/trpc-server";
 import { type ApiServices, createContext } from "@learnops/api/context";
 import { receiveEnrolmentUpload } from "@learnops/api/enrolment-upload";
 import { receivePaymentEvent } from "@learnops/api/payments";
+import { recordProgressEvents } from "@learnops/api/progress-recording";
 import { checkPlatformStatus } from "@learnops/api/readiness";
 import { appRouter } from "@learnops/api/root";
+import { type ProgressRecorder, receiveXapiStatements } from "@learnops/api/xapi-statements";
 import { isTrustedMutationOrigin } from "@learnops/auth/csrf";
+import { maxStatementsBodyBytes, xapiVersion } from "@learnops/contracts/xapi";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -165,6 +168,66 @@ export function createServer({
       return c.json(answer.body, answer.status);
     },
   );
+
+  // xAPI statement intake for external content and video tools (see docs/api.md, "xAPI statements").
+  // Authenticated by an institution's API key, never a cookie, so no same-origin check applies.
+  app.use("/xapi/*", async (c, next) => {
+    await next();
+    c.res.headers.set("X-Experience-API-Version", xapiVersion);
+  });
+  // The progress engine, which emails a learner whose course a statement completes.
+  const recordProgress: ProgressRecorder = (db, learner, events, source, now) =>
+    recordProgressEvents(db, learner, events, source, now, { jobs: services.jobs });
+  const statementsBodyLimit = bodyLimit({
+    maxSize: maxStatementsBodyBytes,
+    onError: (c) =>
+      c.json(
+        {
+          error: "PAYLOAD_TOO_LARGE",
+          message: `A request has at most ${maxStatementsBodyBytes / 1024 / 1024} MiB of statements`,
+          requestId: c.get("requestId"),
+        },
+        413,
+      ),
+  });
+  const receiveStatements = async (c: Context<ServerEnv>, method: "POST" | "PUT") => {
+    const answer = await receiveXapiStatements(
+      services.db,
+      {
+        method,
+        authorization: c.req.header("authorization"),
+        version: c.req.header("x-experience-api-version"),
+        contentType: c.req.header("content-type"),
+        rawBody: await c.req.text(),
+        statementId: c.req.query("statementId"),
+        publicUrl: services.publicUrl,
+        now: new Date(),
+        log: c.get("log"),
+        requestId: c.get("requestId"),
+      },
+      recordProgress,
+    );
+    for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+    if (answer.body === null) return c.body(null, 204);
+    return c.json(answer.body, answer.status as 200);
+  };
+  app.post("/xapi/statements", statementsBodyLimit, (c) => receiveStatements(c, "POST"));
+  app.put("/xapi/statements", statementsBodyLimit, (c) => receiveStatements(c, "PUT"));
+  // Not a learning record store: statements are taken, never served back.
+  app.on(["GET", "HEAD", "DELETE", "PATCH"], "/xapi/statements", (c) => {
+    c.header("Allow", "POST, PUT");
+    return c.json(
+      {
+        error: "METHOD_NOT_ALLOWED",
+        message: "LearnOps takes statements (POST, PUT) and does not serve them back",
+        requestId: c.get("requestId"),
+      },
+      405,
+    );
+  });
+  /** Tools ask which versions the endpoint speaks before sending statements. */
+  app.get("/xapi/about", (c) => c.json({ version: [xapiVersion] }));
+
   mountSamlRoutes(app, { services, secureCookies, clientAddress });
   if (demoIdentityProvider) {
     mountDemoIdentityProvider(app, { publicUrl: services.publicUrl });

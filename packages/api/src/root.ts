@@ -18,6 +18,7 @@ import { operationsRouter } from "./routers/operations.ts";
 import { paymentsRouter } from "./routers/payments.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { programsRouter } from "./routers/programs.ts";
+import { progressRouter } from "./routers/progress.ts";
 import { promotionsRouter } from "./routers/promotions.ts";
 import { supportRouter } from "./routers/support.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -43,6 +44,7 @@ export const appRouter = router({
   payments: paymentsRouter,
   people: peopleRouter,
   programs: programsRouter,
+  progress: progressRouter,
   promotions: promotionsRouter,
   support: supportRouter,
 });

@@ -28,6 +28,20 @@ export const contentReference = z.object({
 });
 export type ContentReference = z.infer<typeof contentReference>;
 
+/**
+ * The activity id (an IRI) external tools use for the lesson in xAPI statements, when it is not the lesson's
+ * content address; unique in the institution. Null: statements are matched on the content address.
+ */
+export const xapiActivityId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/, "Use the activity's IRI, like https://tool.example.org/activities/42")
+  .refine(
+    (value) => new TextEncoder().encode(value).length <= 2000,
+    "An xAPI activity id has at most 2,000 bytes (fewer characters outside ASCII)",
+  )
+  .nullable();
+
 const price = z
   .object({
     cents: z.number().int().min(0).max(100_000_000),
@@ -79,6 +93,7 @@ export const addLessonInput = z.object({
   title,
   kind: lessonKind,
   content: contentReference,
+  xapiActivityId: xapiActivityId.default(null),
   durationMinutes: z.number().int().min(1).max(10000).nullable().default(null),
   required: z.boolean().default(true),
   position: z.number().int().min(0).optional(),
@@ -90,6 +105,7 @@ export const updateLessonInput = z.object({
   title: title.optional(),
   kind: lessonKind.optional(),
   content: contentReference.optional(),
+  xapiActivityId: xapiActivityId.optional(),
   durationMinutes: z.number().int().min(1).max(10000).nullable().optional(),
   required: z.boolean().optional(),
   position: z.number().int().min(0).optional(),
@@ -109,6 +125,7 @@ export const lessonView = z.object({
   title: z.string(),
   kind: lessonKind,
   content: z.object({ url: z.string(), provider: z.string(), externalId: z.string().nullable() }),
+  xapiActivityId: z.string().nullable(),
   durationMinutes: z.number().int().nullable(),
   required: z.boolean(),
   prerequisiteLessonIds: z.array(uuid),

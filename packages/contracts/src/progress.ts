@@ -81,6 +81,8 @@ export const progressEventInput = z.discriminatedUnion("type", [
       .nonnegative()
       .max(24 * 60),
   }),
+  // Passing an assignment is the assessment workflow's word (or an import's), never the learner's own.
+  z.object({ ...eventBase, type: z.literal("assignment_passed") }),
 ]);
 export type ProgressEventInput = z.infer<typeof progressEventInput>;
 
@@ -115,3 +117,80 @@ export const progressItemResult = z.discriminatedUnion("status", [
   }),
 ]);
 export type ProgressItemResult = z.infer<typeof progressItemResult>;
+
+/** Sources that may say an assignment was passed: the assessment workflow and imports of past records. */
+export const assignmentPassSources: readonly ProgressEventSource[] = ["assessment", "import"];
+
+const share = z.number().min(0).max(1);
+const percent = z.number().min(0).max(100);
+
+/**
+ * When a course counts as completed, kept as data in `courses.settings.completion`. Every part is optional:
+ * an empty object means "every required lesson completed", with the defaults below.
+ */
+export const completionRules = z
+  .object({
+    /** All required lessons, or at least this share of them (rounded up). */
+    requiredLessons: z
+      .union([z.literal("all"), z.object({ minimumShare: share.refine((value) => value > 0, "more than 0") })])
+      .default("all"),
+    /** A quiz lesson counts as completed with an attempt of at least this percent (else when the tool says passed). */
+    minimumQuizPercent: percent.nullable().default(null),
+    /** Per quiz lesson, its own minimum percent; these quizzes must be completed whether or not marked required. */
+    quizMinimumPercent: z.record(uuid, percent).default({}),
+    /** Every assignment lesson of the course must have been passed (an `assignment_passed` event). */
+    assignmentsMustPass: z.boolean().default(true),
+    /** A live session counts as attended after this many minutes in total. */
+    liveSessionMinimumMinutes: z
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(0),
+    /** A video lesson counts as completed once this share of it has been watched (merged ranges). */
+    videoWatchedFraction: share.default(0.9),
+    /** A module's lessons count only once the module's prerequisite modules are completed. */
+    modulePrerequisites: z.boolean().default(true),
+  })
+  .strict();
+export type CompletionRules = z.infer<typeof completionRules>;
+export type CompletionRulesInput = z.input<typeof completionRules>;
+
+export const setCompletionRulesInput = z.object({ courseId: uuid, rules: completionRules });
+export type SetCompletionRulesInput = z.infer<typeof setCompletionRulesInput>;
+
+/** Rebuild projections from the event log: one course (every learner) or one learner (every course). */
+export const rebuildProgressInput = z.union([
+  z.object({ courseId: uuid }).strict(),
+  z.object({ userId: uuid }).strict(),
+]);
+export type RebuildProgressInput = z.infer<typeof rebuildProgressInput>;
+
+export const courseProgressInput = z.object({ courseId: uuid });
+
+/** Why a completion rule cannot be saved for a course. */
+export const completionRuleProblem = z.enum(["lesson_not_in_course", "not_a_quiz_lesson"]);
+export type CompletionRuleProblem = z.infer<typeof completionRuleProblem>;
+
+/** One lesson's progress, as the learner portal shows it. */
+export const lessonProgressView = z.object({
+  lessonId: uuid,
+  startedAt: isoDateTime.nullable(),
+  completedAt: isoDateTime.nullable(),
+  watchedFraction: z.number().nullable(),
+  bestScorePercent: z.number().nullable(),
+  liveMinutes: z.number().nullable(),
+  lastActivityAt: isoDateTime.nullable(),
+});
+export type LessonProgressView = z.infer<typeof lessonProgressView>;
+
+export const courseProgressView = z.object({
+  courseId: uuid,
+  percent: z.number().int().min(0).max(100),
+  completedLessons: z.number().int(),
+  requiredLessons: z.number().int(),
+  completedRequiredLessons: z.number().int(),
+  lastActivityAt: isoDateTime.nullable(),
+  completedAt: isoDateTime.nullable(),
+  lessons: z.array(lessonProgressView),
+});
+export type CourseProgressView = z.infer<typeof courseProgressView>;

@@ -141,6 +141,21 @@ export interface Cohorts {
   starts_at: Timestamp;
 }
 
+export interface CourseProgress {
+  completed_at: Timestamp | null;
+  completed_lessons: number;
+  completed_required_lessons: number;
+  completion_email_outbox_id: string | null;
+  course_id: string;
+  institution_id: string;
+  last_activity_at: Timestamp | null;
+  lesson_count: number;
+  percent: number;
+  required_lessons: number;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface Courses {
   access_days: number | null;
   code: string;
@@ -245,13 +260,26 @@ export interface LessonPrerequisites {
 }
 
 export interface LessonProgress {
+  assignment_passed_at: Timestamp | null;
+  best_max_score: number | null;
+  best_score: number | null;
+  best_score_percent: number | null;
   completed_at: Timestamp | null;
   course_id: string;
+  downloaded_at: Timestamp | null;
+  duration_seconds: number | null;
+  event_count: Generated<number>;
   institution_id: string;
+  last_activity_at: Timestamp | null;
+  last_position_seconds: number | null;
   lesson_id: string;
+  live_minutes: number | null;
+  quiz_attempts: Generated<number>;
   started_at: Timestamp | null;
   updated_at: Generated<Timestamp>;
   user_id: string;
+  watched_fraction: number | null;
+  watched_seconds: number | null;
 }
 
 export interface Lessons {
@@ -268,6 +296,7 @@ export interface Lessons {
   position: number;
   required: Generated<boolean>;
   title: string;
+  xapi_activity_id: string | null;
 }
 
 export interface Memberships {
@@ -330,6 +359,29 @@ export interface Programs {
   institution_id: string;
   status: Generated<string>;
   title: string;
+}
+
+export interface ProgressEvents {
+  course_id: string;
+  duration_seconds: number | null;
+  id: Generated<string>;
+  idempotency_key: string;
+  institution_id: string;
+  lesson_id: string;
+  max_score: number | null;
+  metadata: Generated<Json>;
+  minutes: number | null;
+  module_id: string;
+  occurred_at: Timestamp;
+  passed: boolean | null;
+  payload_sha256: string;
+  position_seconds: number | null;
+  received_at: Timestamp;
+  score: number | null;
+  source: string;
+  type: string;
+  user_id: string;
+  watched_ranges: Json | null;
 }
 
 export interface PromotionCourses {
@@ -484,6 +536,7 @@ export interface DB {
   cohort_deadlines: CohortDeadlines;
   cohort_instructors: CohortInstructors;
   cohorts: Cohorts;
+  course_progress: CourseProgress;
   courses: Courses;
   deadline_extensions: DeadlineExtensions;
   email_outbox: EmailOutbox;
@@ -500,6 +553,7 @@ export interface DB {
   payment_events: PaymentEvents;
   program_courses: ProgramCourses;
   programs: Programs;
+  progress_events: ProgressEvents;
   promotion_courses: PromotionCourses;
   promotion_redemptions: PromotionRedemptions;
   promotions: Promotions;

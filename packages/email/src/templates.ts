@@ -214,3 +214,20 @@ export function invitationEmail(
     footer: footerFor(params),
   });
 }
+
+/** Sent once when a learner meets a course's completion rules (the course-completed job). */
+export function courseCompletedEmail(params: Recipient & { courseTitle: string; completedAt: Date }): RenderedEmail {
+  const day = params.completedAt.toISOString().slice(0, 10);
+  return render({
+    subject: `You completed ${params.courseTitle}`,
+    heading: "Course completed",
+    greeting: `Hello ${params.displayName},`,
+    lead: [
+      `Congratulations: you completed ${params.courseTitle}${forInstitution(params)} on ${day}.`,
+      "Your progress stays in My courses when you sign in, where you can look back at every lesson.",
+    ],
+    action: null,
+    after: ["If your course leads to a certificate, we will tell you as soon as it is ready."],
+    footer: footerFor(params),
+  });
+}

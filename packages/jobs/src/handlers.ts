@@ -6,7 +6,15 @@ import type { EmailTransport } from "@learnops/email/transport";
 import type { JobResult, PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { emailDeliveryJob, enrolmentImportJob, type JobDefinition, type JobPayload, workerCheckJob } from "./queues.ts";
+import { notifyCourseCompleted } from "./course-completed.ts";
+import {
+  courseCompletedJob,
+  emailDeliveryJob,
+  enrolmentImportJob,
+  type JobDefinition,
+  type JobPayload,
+  workerCheckJob,
+} from "./queues.ts";
 
 export interface JobContext {
   db: Database;
@@ -47,6 +55,9 @@ export const registrations = [
     const outcome = await applyEnrolmentImport(db, payload, () => new Date());
     return outcome ?? { skipped: "the upload is not queued (applied already, or never validated)" };
   }),
+  register(courseCompletedJob, (payload, { db, emailTransport, log }) =>
+    notifyCourseCompleted(db, payload, emailTransport, log),
+  ),
 ];
 
 /**

@@ -49,7 +49,8 @@ async function ensureQueues(boss: PgBoss): Promise<void> {
   for (const definition of jobDefinitions) {
     // create_queue does nothing for an existing queue, so bring its options in line with the code.
     await boss.createQueue(definition.queue, definition.options);
-    const { notify: _notify, ...updatable } = definition.options;
+    // A queue's policy is fixed once created (pg-boss refuses to change it, even to the same value).
+    const { notify: _notify, policy: _policy, ...updatable } = definition.options;
     await boss.updateQueue(definition.queue, updatable);
   }
 }

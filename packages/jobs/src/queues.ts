@@ -76,4 +76,27 @@ export const enrolmentImportJob = defineJob({
   },
 });
 
-export const jobDefinitions = [workerCheckJob, emailDeliveryJob, enrolmentImportJob] as const;
+/**
+ * A learner completed a course (the progress engine recorded it): the worker sends them the "course
+ * completed" email through the outbox. Sent in the transaction that recorded the completion, with a
+ * singleton key per learner and course; the handler is idempotent by the course progress row, which keeps
+ * the one outbox message it queued, so a redelivered job sends nothing twice.
+ */
+export const courseCompletedJob = defineJob({
+  queue: "course-completed",
+  payload: z.object({ institutionId: z.uuid(), userId: z.uuid(), courseId: z.uuid(), completedAt: z.iso.datetime() }),
+  options: {
+    // At most one job per learner and course queued or running at a time (the singleton key).
+    policy: "exclusive",
+    notify: true,
+    retryLimit: 8,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 30 * 60,
+    expireInSeconds: 60,
+    retentionSeconds: 7 * 24 * 60 * 60,
+    deadLetter: deadLetterQueue,
+  },
+});
+
+export const jobDefinitions = [workerCheckJob, emailDeliveryJob, enrolmentImportJob, courseCompletedJob] as const;

@@ -29,3 +29,21 @@ export async function sendJob<Definition extends JobDefinition<z.ZodType>, DB>(
   if (!id) throw new Error(`Queue ${definition.queue} refused the job (a singleton job with the same key exists)`);
   return id;
 }
+
+/**
+ * `sendJob` for an event that must give one job at most: with a singleton key, a job already waiting under
+ * the same key makes this a no-op (null) instead of an error, so the caller's transaction carries on.
+ */
+export async function sendJobOnce<Definition extends JobDefinition<z.ZodType>, DB>(
+  boss: PgBoss,
+  definition: Definition,
+  payload: JobPayload<Definition>,
+  options: { transaction?: Kysely<DB>; singletonKey: string },
+): Promise<string | null> {
+  try {
+    return await sendJob(boss, definition, payload, options);
+  } catch (error) {
+    if (error instanceof Error && error.message.includes("singleton job with the same key exists")) return null;
+    throw error;
+  }
+}

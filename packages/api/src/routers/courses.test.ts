@@ -70,6 +70,36 @@ describe("building a course", () => {
     });
   });
 
+  it("sets, shows, clears and keeps unique a lesson's xAPI activity id", async () => {
+    const chloe = await as("chloe.admin@example.org");
+    const course = await newCourse(chloe);
+    const activityId = `https://tool.example.org/activities/${course.id}`;
+    const added = await chloe.courses.addLesson({
+      moduleId: course.first,
+      title: "Simulation",
+      kind: "reading",
+      content,
+      xapiActivityId: activityId,
+    });
+    const lessonIn = async () =>
+      (await chloe.courses.structure({ courseId: course.id })).modules[0]?.lessons.find(
+        (lesson) => lesson.id === added.id,
+      );
+    expect(await lessonIn()).toMatchObject({ xapiActivityId: activityId });
+    await expect(
+      chloe.courses.updateLesson({ lessonId: course.intro, xapiActivityId: activityId }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: `Another lesson already uses the xAPI activity id ${activityId}; each lesson needs its own`,
+    });
+    await expect(
+      chloe.courses.updateLesson({ lessonId: course.intro, xapiActivityId: "not an iri" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("xapiActivityId") });
+    await chloe.courses.updateLesson({ lessonId: added.id, xapiActivityId: null });
+    expect(await lessonIn()).toMatchObject({ xapiActivityId: null });
+    await chloe.courses.updateLesson({ lessonId: course.intro, xapiActivityId: activityId });
+  });
+
   it("sets prerequisites within the course and refuses a cycle or a lesson of another course", async () => {
     const chloe = await as("chloe.admin@example.org");
     const course = await newCourse(chloe);

@@ -64,6 +64,7 @@ function toModules(outline: readonly OutlineModule[], access?: Map<string, Acces
         content: open
           ? { url: lesson.content_url, provider: lesson.content_provider, externalId: lesson.content_external_id }
           : null,
+        xapiActivityId: open ? lesson.xapi_activity_id : null,
         durationMinutes: lesson.duration_minutes,
         required: lesson.required,
         prerequisiteLessonIds: lesson.prerequisite_lesson_ids,
@@ -94,7 +95,7 @@ async function moduleOf(db: Database, moduleId: string) {
 async function lessonOf(db: Database, lessonId: string) {
   const lesson = await db
     .selectFrom("lessons")
-    .select(["id", "course_id", "module_id", "title", "kind", "position"])
+    .select(["id", "course_id", "module_id", "title", "kind", "position", "xapi_activity_id"])
     .where("id", "=", lessonId)
     .executeTakeFirst();
   if (!lesson) throw notFound("Lesson");
@@ -108,6 +109,21 @@ async function nextPosition(db: Database, table: "modules" | "lessons", column: 
     .where(column, "=", id)
     .executeTakeFirstOrThrow();
   return max === null ? 0 : max + 1;
+}
+
+/** A second lesson with the same xAPI activity id would leave statements about it without one lesson to go to. */
+function activityIdTaken(activityId: string | null | undefined) {
+  return (error: unknown): never => {
+    if (typeof error === "object" && error !== null && "constraint" in error) {
+      if (error.constraint === "lessons_xapi_activity_id_key") {
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: `Another lesson already uses the xAPI activity id ${activityId}; each lesson needs its own`,
+        });
+      }
+    }
+    throw error;
+  };
 }
 
 /** Marks the course changed, so lists sorted by recency and caches keyed on it see the edit. */
@@ -321,17 +337,25 @@ export const coursesRouter = router({
           content_url: input.content.url,
           content_provider: input.content.provider,
           content_external_id: input.content.externalId,
+          xapi_activity_id: input.xapiActivityId,
           duration_minutes: input.durationMinutes,
           required: input.required,
         })
         .returning("id")
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow()
+        .catch(activityIdTaken(input.xapiActivityId));
       await touchCourse(ctx.db, module.course_id, ctx.now());
       await recordAction(ctx, {
         action: "course.lesson_added",
         targetType: "lesson",
         targetId: created.id,
-        after: { moduleId: module.id, title: input.title, kind: input.kind, content: input.content },
+        after: {
+          moduleId: module.id,
+          title: input.title,
+          kind: input.kind,
+          content: input.content,
+          xapiActivityId: input.xapiActivityId,
+        },
       });
       return { id: created.id };
     }),
@@ -350,19 +374,30 @@ export const coursesRouter = router({
               content_external_id: input.content.externalId,
             }
           : {}),
+        ...(input.xapiActivityId !== undefined ? { xapi_activity_id: input.xapiActivityId } : {}),
         ...(input.durationMinutes !== undefined ? { duration_minutes: input.durationMinutes } : {}),
         ...(input.required !== undefined ? { required: input.required } : {}),
         ...(input.position !== undefined ? { position: input.position } : {}),
       };
       if (Object.keys(changes).length) {
-        await ctx.db.updateTable("lessons").set(changes).where("id", "=", lesson.id).execute();
+        await ctx.db
+          .updateTable("lessons")
+          .set(changes)
+          .where("id", "=", lesson.id)
+          .execute()
+          .catch(activityIdTaken(input.xapiActivityId));
         await touchCourse(ctx.db, lesson.course_id, ctx.now());
       }
       await recordAction(ctx, {
         action: "course.lesson_updated",
         targetType: "lesson",
         targetId: lesson.id,
-        before: { title: lesson.title, kind: lesson.kind, position: lesson.position },
+        before: {
+          title: lesson.title,
+          kind: lesson.kind,
+          position: lesson.position,
+          xapiActivityId: lesson.xapi_activity_id,
+        },
         after: changes,
       });
       return { id: lesson.id };

@@ -72,6 +72,7 @@ export interface OutlineLesson {
   content_url: string;
   content_provider: string;
   content_external_id: string | null;
+  xapi_activity_id: string | null;
   duration_minutes: number | null;
   required: boolean;
   prerequisite_lesson_ids: string[];
@@ -99,7 +100,7 @@ export async function courseOutline(db: Database, courseId: string): Promise<Out
        order by m.position, m.created_at`.execute(db),
     sql<OutlineLesson>`
       select l.id, l.module_id, l.position, l.title, l.kind, l.content_url, l.content_provider,
-             l.content_external_id, l.duration_minutes, l.required,
+             l.content_external_id, l.xapi_activity_id, l.duration_minutes, l.required,
              coalesce(array_agg(lp.required_lesson_id) filter (where lp.required_lesson_id is not null), '{}')
                as prerequisite_lesson_ids
         from lessons l

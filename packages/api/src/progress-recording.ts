@@ -1,0 +1,251 @@
+import { createHash } from "node:crypto";
+import type { LessonKind } from "@learnops/contracts/catalogue";
+import {
+  assignmentPassSources,
+  type ProgressEventInput,
+  type ProgressEventSource,
+  type ProgressItemResult,
+  type ProgressRejection,
+} from "@learnops/contracts/progress";
+import type { Database } from "@learnops/db/client";
+import { loadAccessFacts } from "@learnops/db/queries/access";
+import {
+  appendProgressEvents,
+  type CourseStructureRow,
+  findEventsByKeys,
+  loadCourseStructuresOfLessons,
+  lockLearnerProgress,
+  lockLearnerProgressInScope,
+  type NewProgressEvent,
+} from "@learnops/db/queries/progress";
+import { withTenant } from "@learnops/db/tenancy";
+import { decideAccess } from "@learnops/domain/access";
+import { eventFitsLesson, fittingEventTypes } from "@learnops/domain/progress";
+import type { PgBoss } from "pg-boss";
+import { toAccessFacts } from "./access-decisions.ts";
+import { refreshLearnerProgress } from "./progress-projections.ts";
+
+/** How far ahead of our clock a client's clock may be before an event is refused as from the future. */
+const clockSkewAllowanceMs = 5 * 60_000;
+
+/** Sources whose events stand for the learner's own use of a lesson, and so must pass the access engine. */
+const learnerSources: readonly ProgressEventSource[] = ["portal", "xapi"];
+
+/** Key order fixed at every depth, so equal events hash equally whatever order their fields came in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, entry]) => entry !== undefined)
+      .toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The hash of what an event says (its key aside): the same key with another payload is a reused key. */
+export function progressEventHash(event: ProgressEventInput): string {
+  const { idempotencyKey: _key, ...payload } = event;
+  return createHash("sha256")
+    .update(canonicalJson({ ...payload, occurredAt: new Date(event.occurredAt).toISOString() }))
+    .digest("hex");
+}
+
+function rejected(index: number, code: ProgressRejection, reason: string): ProgressItemResult {
+  return { index, status: "rejected", code, reason };
+}
+
+function typeColumns(event: ProgressEventInput) {
+  return {
+    position_seconds: event.type === "video_progress" ? event.positionSeconds : null,
+    duration_seconds: event.type === "video_progress" ? event.durationSeconds : null,
+    watched_ranges: event.type === "video_progress" ? JSON.stringify(event.watchedRanges ?? []) : null,
+    score: event.type === "quiz_attempted" ? event.score : null,
+    max_score: event.type === "quiz_attempted" ? event.maxScore : null,
+    passed: event.type === "quiz_attempted" ? (event.passed ?? null) : null,
+    minutes: event.type === "live_session_attended" ? event.minutes : null,
+  };
+}
+
+/**
+ * Records a learner's progress events (already parsed against `progressEventInput`) and updates their lesson
+ * and course progress in the same transaction. Each event is judged on its own; results come in input order
+ * with `index` = position: `accepted` (logged now), `duplicate` (its key was logged before with the same
+ * payload: nothing changes) or `rejected` with a code and a reason in words. Set-based: one lookup of known
+ * keys, one of the lessons, one access load per distinct lesson, one multi-row insert, one fold per batch.
+ *
+ * Opens the tenant transaction, or joins the caller's (a procedure's). Events of the portal and of xAPI must
+ * pass the access engine now; imports and the assessment workflow record what staff or the platform already
+ * decided. `services.jobs` sends the course-completed job when an event completes a course; without it the
+ * completion is still recorded (course progress, enrolment), but nobody is emailed.
+ */
+export async function recordProgressEvents(
+  db: Database,
+  learner: { institutionId: string; userId: string; clientGroupId: string | null },
+  events: readonly ProgressEventInput[],
+  source: ProgressEventSource,
+  now: Date,
+  services: { jobs?: PgBoss | undefined } = {},
+): Promise<ProgressItemResult[]> {
+  const results: (ProgressItemResult | undefined)[] = new Array(events.length);
+  const candidates: { index: number; event: ProgressEventInput; hash: string }[] = [];
+  events.forEach((event, index) => {
+    const occurredAt = new Date(event.occurredAt);
+    if (occurredAt.getTime() > now.getTime() + clockSkewAllowanceMs) {
+      results[index] = rejected(index, "invalid_event", "occurredAt is in the future");
+    } else if (event.type === "assignment_passed" && !assignmentPassSources.includes(source)) {
+      results[index] = rejected(index, "access_denied", "A passed assignment is recorded by its review, not sent in");
+    } else {
+      candidates.push({ index, event, hash: progressEventHash(event) });
+    }
+  });
+  if (!candidates.length) return results as ProgressItemResult[];
+
+  const scope = { institutionId: learner.institutionId, userId: learner.userId };
+  const record = async (trx: Database): Promise<ProgressItemResult[]> => {
+    const [known, structures] = await Promise.all([
+      findEventsByKeys(trx, learner.userId, [...new Set(candidates.map((c) => c.event.idempotencyKey))]),
+      loadCourseStructuresOfLessons(trx, [...new Set(candidates.map((c) => c.event.lessonId))]),
+    ]);
+    const knownByKey = new Map(known.map((row) => [row.idempotency_key, row]));
+    const lessonsById = lessonsOf(structures);
+
+    // Keys seen earlier in this batch: a later repeat is a duplicate of the first (or a reused key).
+    const firstInBatch = new Map<string, { index: number; hash: string }>();
+    const fresh: typeof candidates = [];
+    for (const candidate of candidates) {
+      const { index, event, hash } = candidate;
+      const logged = knownByKey.get(event.idempotencyKey);
+      const earlier = firstInBatch.get(event.idempotencyKey);
+      if (logged) {
+        results[index] =
+          logged.payload_sha256 === hash
+            ? { index, status: "duplicate", eventId: logged.id }
+            : rejected(index, "idempotency_key_reused", "This idempotency key was used before for another event");
+        continue;
+      }
+      if (earlier) {
+        // Settled below, once the first one's fate (and id) is known.
+        continue;
+      }
+      const lesson = lessonsById.get(event.lessonId);
+      if (!lesson) {
+        results[index] = rejected(index, "lesson_not_found", "Lesson was not found");
+        continue;
+      }
+      if (!eventFitsLesson(event.type, lesson.kind as LessonKind)) {
+        results[index] = rejected(
+          index,
+          "wrong_lesson_kind",
+          `A ${lesson.kind.replace("_", " ")} lesson takes ${fittingEventTypes(lesson.kind as LessonKind).join(", ")}, not ${event.type}`,
+        );
+        continue;
+      }
+      firstInBatch.set(event.idempotencyKey, { index, hash });
+      fresh.push(candidate);
+    }
+
+    // Access, once per distinct lesson, as of now; lessons completed in this batch count as prerequisites.
+    let allowed = fresh;
+    if (learnerSources.includes(source) && fresh.length) {
+      const completedInBatch = new Set(
+        fresh.filter((c) => c.event.type === "lesson_completed").map((c) => c.event.lessonId),
+      );
+      const decisions = new Map<string, { allowed: boolean; reason: string }>();
+      for (const lessonId of new Set(fresh.map((c) => c.event.lessonId))) {
+        const row = await loadAccessFacts(trx, { userId: learner.userId, lessonId }, now);
+        if (!row) {
+          decisions.set(lessonId, { allowed: false, reason: "Lesson was not found" });
+          continue;
+        }
+        const facts = toAccessFacts(row, learner.clientGroupId);
+        const decision = decideAccess(
+          { ...facts, completedLessonIds: new Set([...facts.completedLessonIds, ...completedInBatch]) },
+          now,
+        );
+        decisions.set(lessonId, decision);
+      }
+      allowed = fresh.filter(({ index, event }) => {
+        const decision = decisions.get(event.lessonId);
+        if (decision?.allowed) return true;
+        results[index] = rejected(index, "access_denied", decision?.reason ?? "Lesson was not found");
+        firstInBatch.delete(event.idempotencyKey);
+        return false;
+      });
+    }
+
+    const rows: NewProgressEvent[] = allowed.map(({ event, hash }) => {
+      const lesson = lessonsById.get(event.lessonId);
+      if (!lesson) throw new Error("an allowed event has no lesson");
+      return {
+        institution_id: learner.institutionId,
+        user_id: learner.userId,
+        course_id: lesson.course_id,
+        module_id: lesson.module_id,
+        lesson_id: lesson.id,
+        type: event.type,
+        occurred_at: new Date(event.occurredAt),
+        received_at: now,
+        source,
+        idempotency_key: event.idempotencyKey,
+        payload_sha256: hash,
+        metadata: JSON.stringify(event.metadata ?? {}),
+        ...typeColumns(event),
+      };
+    });
+    const inserted = await appendProgressEvents(trx, rows);
+    const idByKey = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
+    for (const { index, event } of allowed) {
+      const id = idByKey.get(event.idempotencyKey);
+      // Under the learner's lock no one else can have logged the key meanwhile; the check keeps it honest.
+      results[index] = id
+        ? { index, status: "accepted", eventId: id }
+        : rejected(index, "idempotency_key_reused", "This idempotency key was used before for another event");
+    }
+    // Repeats within the batch follow their first occurrence.
+    for (const { index, event, hash } of candidates) {
+      if (results[index]) continue;
+      const first = firstInBatch.get(event.idempotencyKey);
+      const firstResult = first ? results[first.index] : undefined;
+      if (!first || !firstResult || firstResult.status === "rejected") {
+        results[index] = firstResult
+          ? { ...firstResult, index }
+          : rejected(index, "invalid_event", "An earlier event of this batch with the same key was refused");
+      } else if (first.hash !== hash) {
+        results[index] = rejected(
+          index,
+          "idempotency_key_reused",
+          "This idempotency key was used before for another event",
+        );
+      } else {
+        results[index] = { index, status: "duplicate", eventId: firstResult.eventId };
+      }
+    }
+
+    if (inserted.length) {
+      const lessonsByCourse = new Map<string, Set<string>>();
+      for (const row of rows) {
+        if (!idByKey.has(row.idempotency_key)) continue;
+        lessonsByCourse.set(row.course_id, (lessonsByCourse.get(row.course_id) ?? new Set()).add(row.lesson_id));
+      }
+      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs }, structures);
+    }
+    return results as ProgressItemResult[];
+  };
+
+  // In a procedure's tenant transaction already: lock, and check its scope, in one round trip.
+  if (db.isTransaction && (await lockLearnerProgressInScope(db, scope))) return record(db);
+  return withTenant(db, scope, async (trx) => {
+    if (!db.isTransaction) await lockLearnerProgress(trx, learner.userId);
+    return record(trx);
+  });
+}
+
+/** Every lesson of the loaded courses, with what recording needs of it. */
+function lessonsOf(structures: ReadonlyMap<string, CourseStructureRow>) {
+  const lessons = new Map<string, { id: string; course_id: string; module_id: string; kind: string }>();
+  for (const structure of structures.values()) {
+    for (const lesson of structure.lessons) lessons.set(lesson.id, { ...lesson, course_id: structure.id });
+  }
+  return lessons;
+}

@@ -1,0 +1,536 @@
+import { hashPassword } from "@learnops/auth/passwords";
+import type { ProgressEventInput } from "@learnops/contracts/progress";
+import { loadDemoData } from "@learnops/db/demo-data";
+import { withTenant } from "@learnops/db/tenancy";
+import type { OutgoingEmail } from "@learnops/email/transport";
+import { notifyCourseCompleted } from "@learnops/jobs/course-completed";
+import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
+import { TRPCError } from "@trpc/server";
+import { sql } from "kysely";
+import pino from "pino";
+import { beforeAll, describe, expect, it } from "vitest";
+import { recordProgressEvents } from "../progress-recording.ts";
+import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
+
+const { db, appDb, jobs } = await setupTestJobQueue();
+const log = pino({ level: "silent" });
+
+let northwind = "";
+beforeAll(async () => {
+  await loadDemoData(db, { passwordHash: await hashPassword(demoTestPassword) });
+  northwind = (
+    await db.selectFrom("institutions").select("id").where("slug", "=", "northwind-health").executeTakeFirstOrThrow()
+  ).id;
+});
+
+const as = async (email: string, at?: Date) =>
+  (await signedInCaller({ db: appDb, jobs, ...(at ? { now: () => at } : {}) }, email, "northwind-health"))();
+const owner = <T>(work: Parameters<typeof withTenant<T>>[2]) => withTenant(db, { institutionId: northwind }, work);
+const lessonId = (courseCode: string, title: string) =>
+  owner(
+    async (trx) =>
+      (
+        await trx
+          .selectFrom("lessons")
+          .innerJoin("courses", "courses.id", "lessons.course_id")
+          .select("lessons.id")
+          .where("courses.code", "=", courseCode)
+          .where("lessons.title", "=", title)
+          .executeTakeFirstOrThrow()
+      ).id,
+  );
+const courseId = (code: string) =>
+  owner(
+    async (trx) => (await trx.selectFrom("courses").select("id").where("code", "=", code).executeTakeFirstOrThrow()).id,
+  );
+const userId = async (email: string) =>
+  (await db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+
+let keys = 0;
+const key = () => `test-key-${String(++keys).padStart(5, "0")}-${Math.random().toString(36).slice(2, 8)}`;
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+describe("progress.record", () => {
+  it("records an event once: a repeat is a duplicate, the same key with another payload is refused", async () => {
+    const ada = await as("ada.learner@example.org");
+    const event = {
+      type: "lesson_started" as const,
+      idempotencyKey: key(),
+      lessonId: await lessonId("infection-control", "Standard precautions quiz"),
+      occurredAt: minutesAgo(5),
+    };
+    const first = await ada.progress.record(event);
+    expect(first).toMatchObject({ index: 0, status: "accepted" });
+    expect(await ada.progress.record(event)).toEqual({ ...first, status: "duplicate" });
+    expect(await ada.progress.record({ ...event, occurredAt: minutesAgo(1) })).toMatchObject({
+      status: "rejected",
+      code: "idempotency_key_reused",
+    });
+    const logged = await db
+      .selectFrom("progress_events")
+      .select("id")
+      .where("idempotency_key", "=", event.idempotencyKey)
+      .execute();
+    expect(logged).toHaveLength(1);
+  });
+
+  it("refuses an event that does not fit the lesson's kind", async () => {
+    const ada = await as("ada.learner@example.org");
+    expect(
+      await ada.progress.record({
+        type: "video_progress",
+        idempotencyKey: key(),
+        lessonId: await lessonId("dementia-care", "Communicating with care"),
+        occurredAt: minutesAgo(3),
+        positionSeconds: 10,
+        durationSeconds: 100,
+        watchedRanges: [[0, 10]],
+      }),
+    ).toMatchObject({ status: "rejected", code: "wrong_lesson_kind" });
+  });
+
+  it("refuses lessons the learner may not open now, and lessons of other institutions as not found", async () => {
+    const started = (lesson: string) => ({
+      type: "lesson_started" as const,
+      idempotencyKey: key(),
+      lessonId: lesson,
+      occurredAt: minutesAgo(2),
+    });
+    const dementia = await lessonId("dementia-care", "Communicating with care");
+    const infection = await lessonId("infection-control", "Why infection control matters");
+    // Morgan is not enrolled in Dementia Care; Nina's enrolment is suspended.
+    expect(await (await as("morgan.lee@example.org")).progress.record(started(dementia))).toMatchObject({
+      status: "rejected",
+      code: "access_denied",
+      reason: "You are not enrolled in Dementia Care Essentials",
+    });
+    expect(await (await as("nina.learner@example.org")).progress.record(started(infection))).toMatchObject({
+      status: "rejected",
+      code: "access_denied",
+      reason: expect.stringMatching(/^Your enrolment is suspended/),
+    });
+    const acmeLesson = await db
+      .selectFrom("lessons")
+      .innerJoin("courses", "courses.id", "lessons.course_id")
+      .select("lessons.id")
+      .where("courses.code", "=", "anti-bribery")
+      .executeTakeFirstOrThrow();
+    expect(await (await as("ada.learner@example.org")).progress.record(started(acmeLesson.id))).toMatchObject({
+      status: "rejected",
+      code: "lesson_not_found",
+    });
+    // A passed assignment is the review's word, never the learner's.
+    expect(
+      await (await as("ada.learner@example.org")).progress.record({
+        ...started(await lessonId("infection-control", "Audit your ward")),
+        type: "assignment_passed",
+      }),
+    ).toMatchObject({ status: "rejected", code: "access_denied" });
+  });
+
+  it("refuses an event from the future", async () => {
+    const ada = await as("ada.learner@example.org");
+    expect(
+      await ada.progress.record({
+        type: "lesson_started",
+        idempotencyKey: key(),
+        lessonId: await lessonId("dementia-care", "Communicating with care"),
+        occurredAt: new Date(Date.now() + 3_600_000).toISOString(),
+      }),
+    ).toMatchObject({ status: "rejected", code: "invalid_event", reason: "occurredAt is in the future" });
+  });
+});
+
+describe("progress.recordMany", () => {
+  it("keeps the good events of a batch with bad ones, answering each in order", async () => {
+    const ada = await as("ada.learner@example.org");
+    const reading = await lessonId("infection-control", "Standard precautions");
+    const good = { type: "lesson_started", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(9) };
+    const { results } = await ada.progress.recordMany({
+      events: [
+        good,
+        { type: "lesson_started", idempotencyKey: "short", lessonId: reading, occurredAt: minutesAgo(9) },
+        { type: "teleported", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(9) },
+        { ...good, idempotencyKey: key(), type: "quiz_attempted", score: 3, maxScore: 5 },
+        good,
+        { type: "lesson_completed", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(8) },
+      ],
+    });
+    expect(results.map((result) => [result.index, result.status, "code" in result ? result.code : null])).toEqual([
+      [0, "accepted", null],
+      [1, "rejected", "invalid_event"],
+      [2, "rejected", "invalid_event"],
+      [3, "rejected", "wrong_lesson_kind"],
+      [4, "duplicate", null],
+      [5, "accepted", null],
+    ]);
+    expect(results[1]).toMatchObject({ reason: expect.stringContaining("idempotencyKey") });
+  });
+
+  it("refuses more than 500 events at once with a typed BAD_REQUEST", async () => {
+    const ada = await as("ada.learner@example.org");
+    const reading = await lessonId("infection-control", "Standard precautions");
+    const events = Array.from({ length: 501 }, () => ({
+      type: "lesson_started",
+      idempotencyKey: key(),
+      lessonId: reading,
+      occurredAt: minutesAgo(1),
+    }));
+    const refusal = await ada.progress.recordMany({ events }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(TRPCError);
+    expect(refusal).toMatchObject({ code: "BAD_REQUEST" });
+  });
+});
+
+describe("course completion", () => {
+  it("completes Ada's course once, completes her enrolment, audits it and queues one job whose handler sends one email", async () => {
+    const ada = await as("ada.learner@example.org");
+    const adaId = await userId("ada.learner@example.org");
+    const dementia = await courseId("dementia-care");
+    const video = await lessonId("dementia-care", "What dementia is, and is not");
+    const reading = await lessonId("dementia-care", "Communicating with care");
+    const quiz = await lessonId("dementia-care", "Check your understanding");
+    const { results } = await ada.progress.recordMany({
+      events: [
+        // Watched out of order, in two overlapping stretches: 95% of the video.
+        {
+          type: "video_progress",
+          idempotencyKey: key(),
+          lessonId: video,
+          occurredAt: minutesAgo(50),
+          positionSeconds: 900,
+          durationSeconds: 900,
+          watchedRanges: [[400, 855]],
+        },
+        {
+          type: "video_progress",
+          idempotencyKey: key(),
+          lessonId: video,
+          occurredAt: minutesAgo(58),
+          positionSeconds: 450,
+          durationSeconds: 900,
+          watchedRanges: [[0, 450]],
+        },
+        { type: "lesson_completed", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(40) },
+        {
+          type: "quiz_attempted",
+          idempotencyKey: key(),
+          lessonId: quiz,
+          occurredAt: minutesAgo(30),
+          score: 4,
+          maxScore: 10,
+          passed: false,
+        },
+      ],
+    });
+    expect(results.every((result) => result.status === "accepted")).toBe(true);
+    expect(await ada.progress.course({ courseId: dementia })).toMatchObject({
+      percent: 66,
+      completedRequiredLessons: 2,
+      completedAt: null,
+    });
+
+    const passedAt = minutesAgo(20);
+    const passing = {
+      type: "quiz_attempted" as const,
+      idempotencyKey: key(),
+      lessonId: quiz,
+      occurredAt: passedAt,
+      score: 9,
+      maxScore: 10,
+      passed: true,
+    };
+    expect(await ada.progress.record(passing)).toMatchObject({ status: "accepted" });
+    const progress = await ada.progress.course({ courseId: dementia });
+    expect(progress).toMatchObject({ percent: 100, completedLessons: 3, completedAt: passedAt });
+    expect(progress.lessons.find((lesson) => lesson.lessonId === quiz)).toMatchObject({ bestScorePercent: 90 });
+    expect(progress.lessons.find((lesson) => lesson.lessonId === video)?.watchedFraction).toBeCloseTo(855 / 900);
+
+    // A redelivered event and another attempt change nothing of the completion.
+    expect(await ada.progress.record(passing)).toMatchObject({ status: "duplicate" });
+    await ada.progress.record({ ...passing, idempotencyKey: key(), occurredAt: minutesAgo(10), score: 10 });
+
+    const enrolment = await db
+      .selectFrom("enrolments")
+      .select(["id", "status", "completed_at"])
+      .where("user_id", "=", adaId)
+      .where("course_id", "=", dementia)
+      .executeTakeFirstOrThrow();
+    expect(enrolment).toMatchObject({ status: "completed", completed_at: new Date(passedAt) });
+    const audit = await db
+      .selectFrom("audit_events")
+      .select(["actor_user_id", "action"])
+      .where("target_id", "=", enrolment.id)
+      .where("action", "=", "enrolment.completed")
+      .execute();
+    expect(audit).toEqual([{ actor_user_id: null, action: "enrolment.completed" }]);
+
+    const queued = await sql<{
+      data: { userId: string; courseId: string; institutionId: string; completedAt: string };
+    }>`
+      select data from pgboss.job where name = 'course-completed' and data->>'userId' = ${adaId}`.execute(db);
+    expect(queued.rows).toHaveLength(1);
+    const payload = queued.rows[0]?.data;
+    if (!payload) throw new Error("no job");
+    expect(payload).toMatchObject({ courseId: dementia, institutionId: northwind });
+
+    // The job delivered twice (at least once) queues and sends one email.
+    const sent: OutgoingEmail[] = [];
+    const transport = {
+      name: "log" as const,
+      send: async (message: OutgoingEmail) => {
+        sent.push(message);
+        return { providerMessageId: null };
+      },
+    };
+    await notifyCourseCompleted(appDb, payload, transport, log);
+    await notifyCourseCompleted(appDb, payload, transport, log);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ to: "ada.learner@example.org", subject: "You completed Dementia Care Essentials" });
+    const outbox = await db
+      .selectFrom("email_outbox")
+      .select("id")
+      .where("user_id", "=", adaId)
+      .where("kind", "=", "course_completed")
+      .execute();
+    expect(outbox).toHaveLength(1);
+  });
+});
+
+describe("completion rules", () => {
+  it("saves a course's rules for its admins and refuses rules naming lessons of another course or non-quizzes", async () => {
+    const chloe = await as("chloe.admin@example.org");
+    const medication = await courseId("medication-safety");
+    const foreignQuiz = await lessonId("dementia-care", "Check your understanding");
+    await expect(
+      chloe.progress.setCompletionRules({ courseId: medication, rules: { quizMinimumPercent: { [foreignQuiz]: 80 } } }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("is not a lesson of this course"),
+    });
+    const reading = await lessonId("medication-safety", "Case study: a near miss");
+    await expect(
+      chloe.progress.setCompletionRules({ courseId: medication, rules: { quizMinimumPercent: { [reading]: 80 } } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("is not a quiz") });
+    await expect(
+      chloe.progress.setCompletionRules({ courseId: medication, rules: { videoWatchedFraction: 2 } as never }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+
+    const { rules } = await chloe.progress.setCompletionRules({
+      courseId: medication,
+      rules: { requiredLessons: { minimumShare: 0.75 }, videoWatchedFraction: 0.8 },
+    });
+    expect(rules).toMatchObject({ requiredLessons: { minimumShare: 0.75 }, videoWatchedFraction: 0.8 });
+    expect(await chloe.progress.completionRules({ courseId: medication })).toEqual(rules);
+    expect(
+      await db
+        .selectFrom("audit_events")
+        .select("action")
+        .where("action", "=", "course.completion_rules_set")
+        .execute(),
+    ).toHaveLength(1);
+  });
+});
+
+/** Deterministic randomness (mulberry32), so a failing stream can be replayed from its seed. */
+function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("rebuilding projections from the event log", () => {
+  it("gives what the increments gave, for a shuffled stream with duplicates, and the same for any arrival order", async () => {
+    const seed = 20261203;
+    const random = seeded(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const shuffle = <T>(items: readonly T[]): T[] => {
+      const copy = [...items];
+      for (let i = copy.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+      }
+      return copy;
+    };
+
+    // A course of every lesson kind in two modules, the second requiring the first, with demanding rules.
+    const lab = await owner(async (trx) => {
+      const course = await trx
+        .insertInto("courses")
+        .values({
+          institution_id: northwind,
+          code: "progress-lab",
+          title: "Progress lab",
+          status: "published",
+          settings: JSON.stringify({
+            completion: { minimumQuizPercent: 60, liveSessionMinimumMinutes: 30, videoWatchedFraction: 0.8 },
+          }),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const modules = await trx
+        .insertInto("modules")
+        .values([
+          { institution_id: northwind, course_id: course.id, position: 0, title: "First" },
+          { institution_id: northwind, course_id: course.id, position: 1, title: "Second" },
+        ])
+        .returning("id")
+        .execute();
+      const [first, second] = modules.map((module) => module.id) as [string, string];
+      await trx
+        .insertInto("module_prerequisites")
+        .values({ institution_id: northwind, course_id: course.id, module_id: second, required_module_id: first })
+        .execute();
+      const kinds = [
+        [first, "video"],
+        [first, "reading"],
+        [first, "resource"],
+        [second, "quiz"],
+        [second, "live_session"],
+        [second, "assignment"],
+      ] as const;
+      const lessons = await trx
+        .insertInto("lessons")
+        .values(
+          kinds.map(([moduleId, kind], position) => ({
+            institution_id: northwind,
+            course_id: course.id,
+            module_id: moduleId,
+            position,
+            title: `${kind} lesson`,
+            kind,
+            content_url: `https://content.example.org/${kind}`,
+            content_provider: "Example",
+          })),
+        )
+        .returning(["id", "kind"])
+        .execute();
+      return { id: course.id, lessons };
+    });
+
+    // Learners in pairs: the second of each pair gets the same events in another order and other batches.
+    const learners: string[] = [];
+    for (let n = 0; n < 6; n++) {
+      const user = await db
+        .insertInto("users")
+        .values({ email: `lab.learner${n}@example.org`, display_name: `Lab learner ${n}` })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await owner((trx) =>
+        trx
+          .insertInto("memberships")
+          .values({ institution_id: northwind, user_id: user.id, role: "learner" })
+          .execute(),
+      );
+      learners.push(user.id);
+    }
+    const base = Date.now() - 10 * 86_400_000;
+    const eventFor = (lesson: { id: string; kind: string }): ProgressEventInput => {
+      const common = {
+        idempotencyKey: key(),
+        lessonId: lesson.id,
+        occurredAt: new Date(base + Math.floor(random() * 9 * 86_400_000)).toISOString(),
+      };
+      switch (lesson.kind) {
+        case "video": {
+          const start = Math.floor(random() * 450);
+          return {
+            ...common,
+            type: pick(["video_progress", "video_progress", "lesson_started"] as const),
+            positionSeconds: start + 100,
+            durationSeconds: pick([600, 600, 610]),
+            watchedRanges: [[start, start + Math.floor(random() * 300)]],
+          } as ProgressEventInput;
+        }
+        case "quiz":
+          return {
+            ...common,
+            type: "quiz_attempted",
+            score: Math.floor(random() * 11),
+            maxScore: 10,
+            passed: random() < 0.5,
+          };
+        case "live_session":
+          return { ...common, type: "live_session_attended", minutes: Math.floor(random() * 25) };
+        case "assignment":
+          return { ...common, type: pick(["assignment_passed", "lesson_started"] as const) };
+        case "resource":
+          return { ...common, type: pick(["resource_downloaded", "lesson_started", "lesson_completed"] as const) };
+        default:
+          return { ...common, type: pick(["lesson_started", "lesson_completed"] as const) };
+      }
+    };
+    const now = new Date();
+    const recordInBatches = async (learner: string, events: readonly ProgressEventInput[]) => {
+      for (let offset = 0; offset < events.length; ) {
+        const size = 1 + Math.floor(random() * 30);
+        const results = await recordProgressEvents(
+          appDb,
+          { institutionId: northwind, userId: learner, clientGroupId: null },
+          events.slice(offset, offset + size),
+          "import",
+          now,
+          { jobs },
+        );
+        expect(results.filter((result) => result.status === "rejected")).toEqual([]);
+        offset += size;
+      }
+    };
+    for (let pair = 0; pair < learners.length; pair += 2) {
+      const stream = Array.from({ length: 40 + Math.floor(random() * 40) }, () => eventFor(pick(lab.lessons)));
+      // Redeliveries: about one event in six arrives again.
+      const withDuplicates = [...stream, ...stream.filter(() => random() < 0.15)];
+      await recordInBatches(learners[pair] as string, shuffle(withDuplicates));
+      await recordInBatches(learners[pair + 1] as string, shuffle(withDuplicates));
+    }
+
+    const snapshot = async () => {
+      const lessons = await db
+        .selectFrom("lesson_progress")
+        .selectAll()
+        .where("course_id", "=", lab.id)
+        .orderBy("user_id")
+        .orderBy("lesson_id")
+        .execute();
+      const courses = await db
+        .selectFrom("course_progress")
+        .selectAll()
+        .where("course_id", "=", lab.id)
+        .orderBy("user_id")
+        .execute();
+      return {
+        lessons: lessons.map(({ updated_at: _updated, ...row }) => row),
+        courses: courses.map(({ updated_at: _updated, completion_email_outbox_id: _outbox, ...row }) => row),
+      };
+    };
+    const incremental = await snapshot();
+    expect(incremental.lessons.length).toBeGreaterThan(learners.length * 3);
+    expect(incremental.lessons.some((row) => row.completed_at !== null)).toBe(true);
+    // The seed gives one pair that completes the course (through the prerequisite module) and others that do not.
+    expect(incremental.courses.filter((row) => row.completed_at !== null)).toHaveLength(2);
+
+    // Each pair's two learners, fed the same events in different orders, have the same projections.
+    const withoutUser = <T extends { user_id: string }>(rows: T[], user: string) =>
+      rows.filter((row) => row.user_id === user).map(({ user_id: _user, ...row }) => row);
+    for (let pair = 0; pair < learners.length; pair += 2) {
+      const [a, b] = [learners[pair] as string, learners[pair + 1] as string];
+      expect(withoutUser(incremental.lessons, b)).toEqual(withoutUser(incremental.lessons, a));
+      expect(withoutUser(incremental.courses, b)).toEqual(withoutUser(incremental.courses, a));
+    }
+
+    const chloe = await as("chloe.admin@example.org");
+    expect(await chloe.progress.rebuild({ courseId: lab.id })).toMatchObject({ learners: learners.length });
+    expect(await snapshot()).toEqual(incremental);
+    // Per learner too, and after wiping the projections by hand.
+    await db.deleteFrom("lesson_progress").where("course_id", "=", lab.id).execute();
+    for (const learner of learners) await chloe.progress.rebuild({ userId: learner });
+    expect(await snapshot()).toEqual(incremental);
+    expect(
+      await db.selectFrom("audit_events").select("action").where("action", "=", "progress.rebuilt").execute(),
+    ).toHaveLength(1 + learners.length);
+  }, 120_000);
+});

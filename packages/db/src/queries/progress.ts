@@ -1,0 +1,337 @@
+import { sql } from "kysely";
+import type { Database } from "../client.ts";
+
+/**
+ * The progress engine's queries: the event log (append and read), the lesson and course projections (written
+ * whole from the domain's fold), and the course facts the fold needs. Row-level security scopes every one to
+ * the transaction's institution; each takes the institution explicitly where it writes.
+ */
+
+/**
+ * Serialises the progress writes of one learner (recording, rebuild) until the transaction ends, so that each
+ * fold sees every event committed before it and two batches cannot overwrite each other's projection.
+ */
+export async function lockLearnerProgress(db: Database, userId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`progress:${userId}`}, 0))`.execute(db);
+}
+
+/**
+ * `lockLearnerProgress` for a caller already in a transaction, in the same round trip: also says whether the
+ * transaction is scoped to this institution and person already (a procedure's tenant transaction), in which
+ * case the caller need not set the scope again.
+ */
+export async function lockLearnerProgressInScope(
+  db: Database,
+  scope: { institutionId: string; userId: string },
+): Promise<boolean> {
+  const { rows } = await sql<{ scoped: boolean | null }>`
+    select pg_advisory_xact_lock(hashtextextended(${`progress:${scope.userId}`}, 0)) is null as locked,
+           (current_setting('app.institution_id', true) = ${scope.institutionId}
+            and current_setting('app.user_id', true) = ${scope.userId}) as scoped`.execute(db);
+  return rows[0]?.scoped === true;
+}
+
+/** Events of the learner already logged under these keys: a repeated key is a duplicate, or a reused key. */
+export function findEventsByKeys(db: Database, userId: string, keys: readonly string[]) {
+  if (!keys.length) return Promise.resolve([]);
+  return db
+    .selectFrom("progress_events")
+    .select(["id", "idempotency_key", "payload_sha256"])
+    .where("user_id", "=", userId)
+    .where("idempotency_key", "in", keys)
+    .execute();
+}
+
+export interface NewProgressEvent {
+  institution_id: string;
+  user_id: string;
+  course_id: string;
+  module_id: string;
+  lesson_id: string;
+  type: string;
+  occurred_at: Date;
+  received_at: Date;
+  source: string;
+  idempotency_key: string;
+  payload_sha256: string;
+  metadata: string;
+  position_seconds: number | null;
+  duration_seconds: number | null;
+  watched_ranges: string | null;
+  score: number | null;
+  max_score: number | null;
+  passed: boolean | null;
+  minutes: number | null;
+}
+
+/** Appends events in one statement; a key logged meanwhile by a concurrent request is skipped, not an error. */
+export async function appendProgressEvents(db: Database, events: readonly NewProgressEvent[]) {
+  if (!events.length) return [];
+  return db
+    .insertInto("progress_events")
+    .values([...events])
+    .onConflict((conflict) => conflict.columns(["institution_id", "user_id", "idempotency_key"]).doNothing())
+    .returning(["id", "idempotency_key"])
+    .execute();
+}
+
+/** The log as the domain's fold reads it. */
+export interface LoggedEventRow {
+  user_id: string;
+  lesson_id: string;
+  type: string;
+  occurred_at: Date;
+  idempotency_key: string;
+  position_seconds: number | null;
+  duration_seconds: number | null;
+  watched_ranges: [number, number][] | null;
+  score: number | null;
+  max_score: number | null;
+  passed: boolean | null;
+  minutes: number | null;
+}
+
+const loggedEventColumns = [
+  "user_id",
+  "lesson_id",
+  "type",
+  "occurred_at",
+  "idempotency_key",
+  "position_seconds",
+  "duration_seconds",
+  "watched_ranges",
+  "score",
+  "max_score",
+  "passed",
+  "minutes",
+] as const;
+
+/** Every event of one learner in these lessons. */
+export async function loadLearnerLessonEvents(
+  db: Database,
+  userId: string,
+  lessonIds: readonly string[],
+): Promise<LoggedEventRow[]> {
+  if (!lessonIds.length) return [];
+  return (await db
+    .selectFrom("progress_events")
+    .select(loggedEventColumns)
+    .where("user_id", "=", userId)
+    .where("lesson_id", "in", lessonIds)
+    .execute()) as LoggedEventRow[];
+}
+
+/** Every event of a course (all learners) or of a learner (all courses): the rebuild's input. */
+export async function loadEventsForRebuild(
+  db: Database,
+  scope: { courseId: string } | { userId: string },
+): Promise<LoggedEventRow[]> {
+  let query = db.selectFrom("progress_events").select(loggedEventColumns);
+  query =
+    "courseId" in scope ? query.where("course_id", "=", scope.courseId) : query.where("user_id", "=", scope.userId);
+  return (await query.execute()) as LoggedEventRow[];
+}
+
+/** A lesson projection row, whole: every column the fold computes. */
+export interface LessonProgressRow {
+  institution_id: string;
+  user_id: string;
+  course_id: string;
+  lesson_id: string;
+  started_at: Date | null;
+  completed_at: Date | null;
+  last_activity_at: Date | null;
+  event_count: number;
+  watched_seconds: number | null;
+  duration_seconds: number | null;
+  watched_fraction: number | null;
+  last_position_seconds: number | null;
+  best_score: number | null;
+  best_max_score: number | null;
+  best_score_percent: number | null;
+  quiz_attempts: number;
+  live_minutes: number | null;
+  downloaded_at: Date | null;
+  assignment_passed_at: Date | null;
+  updated_at: Date;
+}
+
+/** What the course fold reads back: the learner's lesson progress in the courses, and their course rows. */
+export interface LearnerCourseState {
+  lessons: { course_id: string; lesson_id: string; completed_at: Date | null; last_activity_at: Date | null }[];
+  courses: { course_id: string; completed_at: Date | null }[];
+}
+
+/**
+ * Writes lesson progress rows and, in the same statement, reads back the learner's lesson progress in these
+ * courses (the rows just written included) and their course progress rows: one round trip instead of three.
+ */
+export async function writeLessonProgressAndRead(
+  db: Database,
+  userId: string,
+  courseIds: readonly string[],
+  rows: readonly LessonProgressRow[],
+): Promise<LearnerCourseState> {
+  if (!courseIds.length) return { lessons: [], courses: [] };
+  const written = rows.length
+    ? sql`${db
+        .insertInto("lesson_progress")
+        .values([...rows])
+        .onConflict((conflict) =>
+          conflict.columns(["user_id", "lesson_id"]).doUpdateSet((eb) => ({
+            started_at: eb.ref("excluded.started_at"),
+            completed_at: eb.ref("excluded.completed_at"),
+            last_activity_at: eb.ref("excluded.last_activity_at"),
+            event_count: eb.ref("excluded.event_count"),
+            watched_seconds: eb.ref("excluded.watched_seconds"),
+            duration_seconds: eb.ref("excluded.duration_seconds"),
+            watched_fraction: eb.ref("excluded.watched_fraction"),
+            last_position_seconds: eb.ref("excluded.last_position_seconds"),
+            best_score: eb.ref("excluded.best_score"),
+            best_max_score: eb.ref("excluded.best_max_score"),
+            best_score_percent: eb.ref("excluded.best_score_percent"),
+            quiz_attempts: eb.ref("excluded.quiz_attempts"),
+            live_minutes: eb.ref("excluded.live_minutes"),
+            downloaded_at: eb.ref("excluded.downloaded_at"),
+            assignment_passed_at: eb.ref("excluded.assignment_passed_at"),
+            updated_at: eb.ref("excluded.updated_at"),
+          })),
+        )
+        .returning(["course_id", "lesson_id", "completed_at", "last_activity_at"])}`
+    : sql`select null::uuid as course_id, null::uuid as lesson_id, null::timestamptz as completed_at,
+                 null::timestamptz as last_activity_at where false`;
+  // The CTE's rows are the new versions; the table scan sees the old ones, which the NOT EXISTS leaves out.
+  const { rows: found } = await sql<{
+    kind: "lesson" | "course";
+    course_id: string;
+    lesson_id: string | null;
+    completed_at: Date | null;
+    last_activity_at: Date | null;
+  }>`
+    with written as (${written})
+    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at from written
+    union all
+    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at
+      from lesson_progress lp
+     where lp.user_id = ${userId} and lp.course_id = any(${courseIds}::uuid[])
+       and not exists (select 1 from written w where w.lesson_id = lp.lesson_id)
+    union all
+    select 'course', cp.course_id, null, cp.completed_at, null
+      from course_progress cp
+     where cp.user_id = ${userId} and cp.course_id = any(${courseIds}::uuid[])`.execute(db);
+  return {
+    lessons: found.flatMap((row) =>
+      row.kind === "lesson" && row.lesson_id
+        ? [
+            {
+              course_id: row.course_id,
+              lesson_id: row.lesson_id,
+              completed_at: row.completed_at,
+              last_activity_at: row.last_activity_at,
+            },
+          ]
+        : [],
+    ),
+    courses: found.flatMap((row) =>
+      row.kind === "course" ? [{ course_id: row.course_id, completed_at: row.completed_at }] : [],
+    ),
+  };
+}
+
+/** A course's lessons, modules with their prerequisite modules, and settings: what completion is judged on. */
+export interface CourseStructureRow {
+  id: string;
+  settings: unknown;
+  lessons: { id: string; module_id: string; kind: string; required: boolean }[];
+  modules: { id: string; prerequisite_module_ids: string[] }[];
+}
+
+export async function loadCourseStructures(
+  db: Database,
+  courseIds: readonly string[],
+): Promise<Map<string, CourseStructureRow>> {
+  return loadStructures(db, courseIds.length ? sql`c.id = any(${courseIds}::uuid[])` : null);
+}
+
+/** The structures of the courses these lessons belong to (lessons of other institutions are not found). */
+export async function loadCourseStructuresOfLessons(
+  db: Database,
+  lessonIds: readonly string[],
+): Promise<Map<string, CourseStructureRow>> {
+  return loadStructures(
+    db,
+    lessonIds.length ? sql`c.id in (select course_id from lessons where id = any(${lessonIds}::uuid[]))` : null,
+  );
+}
+
+async function loadStructures(
+  db: Database,
+  condition: ReturnType<typeof sql> | null,
+): Promise<Map<string, CourseStructureRow>> {
+  if (!condition) return new Map();
+  const { rows } = await sql<CourseStructureRow>`
+    select c.id, c.settings,
+           coalesce((select json_agg(json_build_object('id', l.id, 'module_id', l.module_id, 'kind', l.kind,
+                                                       'required', l.required) order by l.position, l.id)
+                       from lessons l where l.course_id = c.id), '[]') as lessons,
+           coalesce((select json_agg(json_build_object('id', m.id, 'prerequisite_module_ids',
+                                       coalesce((select array_agg(mp.required_module_id)
+                                                   from module_prerequisites mp where mp.module_id = m.id), '{}'))
+                                     order by m.position, m.id)
+                       from modules m where m.course_id = c.id), '[]') as modules
+      from courses c
+     where ${condition}`.execute(db);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export interface CourseProgressRow {
+  institution_id: string;
+  user_id: string;
+  course_id: string;
+  percent: number;
+  lesson_count: number;
+  completed_lessons: number;
+  required_lessons: number;
+  completed_required_lessons: number;
+  last_activity_at: Date | null;
+  completed_at: Date | null;
+  updated_at: Date;
+}
+
+export async function writeCourseProgress(db: Database, rows: readonly CourseProgressRow[]): Promise<void> {
+  if (!rows.length) return;
+  await db
+    .insertInto("course_progress")
+    .values([...rows])
+    .onConflict((conflict) =>
+      conflict.columns(["user_id", "course_id"]).doUpdateSet((eb) => ({
+        percent: eb.ref("excluded.percent"),
+        lesson_count: eb.ref("excluded.lesson_count"),
+        completed_lessons: eb.ref("excluded.completed_lessons"),
+        required_lessons: eb.ref("excluded.required_lessons"),
+        completed_required_lessons: eb.ref("excluded.completed_required_lessons"),
+        last_activity_at: eb.ref("excluded.last_activity_at"),
+        completed_at: eb.ref("excluded.completed_at"),
+        updated_at: eb.ref("excluded.updated_at"),
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Marks the learner's live enrolment in the course completed, if it is active; returns it (id, before) when it
+ * changed. Ended enrolments (expired, cancelled) are history and stay as they are.
+ */
+export async function completeEnrolment(
+  db: Database,
+  params: { userId: string; courseId: string; completedAt: Date; now: Date },
+) {
+  return db
+    .updateTable("enrolments")
+    .set({ status: "completed", completed_at: params.completedAt, updated_at: params.now })
+    .where("user_id", "=", params.userId)
+    .where("course_id", "=", params.courseId)
+    .where("status", "=", "active")
+    .returning(["id"])
+    .executeTakeFirst();
+}
