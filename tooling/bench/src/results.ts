@@ -27,6 +27,7 @@ export function formatResults(results: BenchResults): string {
   const rows = Object.entries(results.metrics).map(([series, m]) => [
     series,
     m.rps.toLocaleString("en-GB"),
+    m.events_per_s === undefined ? "–" : m.events_per_s.toLocaleString("en-GB"),
     m.p50_ms.toFixed(1),
     m.p99_ms.toFixed(1),
     m.requests.toLocaleString("en-GB"),
@@ -39,7 +40,18 @@ export function formatResults(results: BenchResults): string {
     `${results.name} — ${results.date}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.machine.postgres.split(" on ")[0]}`,
     "",
     ...table(
-      ["series", "rps", "p50 ms", "p99 ms", "requests", "failed", "conns", "API cpu ms/req", "PG cpu ms/req"],
+      [
+        "series",
+        "rps",
+        "events/s",
+        "p50 ms",
+        "p99 ms",
+        "requests",
+        "failed",
+        "conns",
+        "API cpu ms/req",
+        "PG cpu ms/req",
+      ],
       rows,
     ),
   ];

@@ -255,6 +255,9 @@ function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?
   const sum = (pick: (m: SeriesMetrics) => number) => rounds.reduce((total, m) => total + pick(m), 0);
   return {
     rps: Math.round(median((m) => m.rps)),
+    ...(rounds.every((m) => m.events_per_s !== undefined)
+      ? { events_per_s: Math.round(median((m) => m.events_per_s ?? 0)) }
+      : {}),
     p50_ms: median((m) => m.p50_ms),
     p90_ms: median((m) => m.p90_ms),
     p99_ms: median((m) => m.p99_ms),
