@@ -2,5 +2,6 @@
 
 import type { Benchmark } from "./benchmark.ts";
 import { accessBenchmark } from "./benchmarks/access.ts";
+import { progressBenchmark } from "./benchmarks/progress.ts";
 
-export const benchmarks: readonly Benchmark[] = [accessBenchmark];
+export const benchmarks: readonly Benchmark[] = [accessBenchmark, progressBenchmark];

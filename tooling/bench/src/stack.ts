@@ -36,6 +36,8 @@ export interface Stack {
   ownerDb: Database;
   /** The database as the application role, subject to row-level security like the API. */
   appDb: Database;
+  /** The owner's connection string: for a reference measured straight against PostgreSQL. */
+  ownerUrl: string;
   /** The application role's connection string (what the API connects with). */
   appUrl: string;
   /** `http://127.0.0.1:<port>` of the API's child process. */
@@ -46,6 +48,8 @@ export interface Stack {
   postgresVersion: string;
   /** Ends everything the stack started, in order (API, pools, PostgreSQL, the temporary folder); idempotent. */
   stop(): Promise<void>;
+  /** Something a benchmark opened (a pool of its own) to close when the stack stops, before PostgreSQL. */
+  onStop(cleanup: () => Promise<void>): void;
 }
 
 /** Stops what a startStack still in progress has started so far (a Ctrl-C during start-up or seeding). */
@@ -98,7 +102,11 @@ export async function startStack(options: ServerProcessOptions = {}): Promise<St
     const server = await startServerProcess(appUrl, options);
     cleanups.push(() => stopChild(server.child));
     const pids = { api: server.child.pid ?? null, postmaster: postgres.pid };
-    return { ownerDb, appDb, appUrl, pids, baseUrl: `http://127.0.0.1:${server.port}`, postgresVersion, stop };
+    const onStop = (cleanup: () => Promise<void>) => {
+      cleanups.push(cleanup);
+    };
+    const baseUrl = `http://127.0.0.1:${server.port}`;
+    return { ownerDb, appDb, ownerUrl, appUrl, pids, baseUrl, postgresVersion, stop, onStop };
   } catch (error) {
     await stop();
     if (postgresLog.length) process.stderr.write(`Last PostgreSQL log lines:\n${postgresLog.join("")}\n`);
