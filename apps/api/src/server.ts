@@ -74,6 +74,19 @@ export function createServer({
   });
   app.use(secureHeaders({ crossOriginEmbedderPolicy: false }));
 
+  // A request that may have changed something answers only once this instance's access cache has applied
+  // every change committed so far: the same person's next request here sees the change (a sign-out, a
+  // role switch, a suspension). Other instances apply it as their notification arrives.
+  const accessCache = services.accessCache;
+  if (accessCache) {
+    app.use(async (c, next) => {
+      await next();
+      if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.req.path.startsWith("/auth/")) {
+        await accessCache.settle();
+      }
+    });
+  }
+
   /** The process is up. Says nothing of its dependencies: that is /ready. */
   app.get("/health", (c) => c.json({ status: "ok" }));
 

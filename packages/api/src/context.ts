@@ -3,6 +3,7 @@ import { type AccountLockoutPolicy, defaultAccountLockoutPolicy } from "@learnop
 import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
+import type { AccessCache } from "./access-cache.ts";
 import { type ActiveSession, resolveSession } from "./sessions.ts";
 
 /** What every procedure can reach: long-lived services shared by all requests. */
@@ -16,6 +17,11 @@ export interface ApiServices {
   publicUrl: string;
   /** When failed sign-ins lock an address; 10 failures in an hour lock it for 15 minutes by default. */
   accountLockout?: AccountLockoutPolicy;
+  /**
+   * Resolved sessions and learners' access facts kept in memory, evicted by the database's notifications
+   * (ADR 011); without one, every request reads them from the database.
+   */
+  accessCache?: AccessCache | null;
 }
 
 /** Where the platform is reached when nothing says otherwise: the main job on its default port. */
@@ -49,6 +55,7 @@ export function createContextInner(options: ContextInnerOptions) {
     jobs: options.jobs,
     publicUrl: new URL(options.publicUrl ?? localPublicUrl).origin,
     accountLockout: options.accountLockout ?? defaultAccountLockoutPolicy,
+    accessCache: options.accessCache ?? null,
     log: options.log,
     requestId: options.requestId,
     session: options.session ?? null,
@@ -74,7 +81,7 @@ export interface RequestDetails {
 /** The context of one HTTP request: the session comes from the cookie, the tenant from the session. */
 export async function createContext(services: ApiServices, details: RequestDetails): Promise<Context> {
   const token = readSessionToken(details.request.headers.get("cookie"));
-  const session = token ? await resolveSession(services.db, token, new Date()) : null;
+  const session = token ? await resolveSession(services.db, token, new Date(), services.accessCache ?? null) : null;
   return createContextInner({
     ...services,
     log: session ? details.log.child({ userId: session.user.id }) : details.log,
