@@ -88,9 +88,16 @@ interface Entry<V> {
   value: V;
   tags: readonly string[];
   expiresAt: number;
+  /** Read since it was stored or last given a second chance (see `set`). */
+  used?: boolean;
 }
 
-/** Least recently used first (a Map keeps insertion order), with an index from each tag to its keys. */
+/**
+ * Bounded like a least-recently-used cache, by the CLOCK approximation: a Map keeps insertion order; a hit
+ * only marks its entry used, and when the bound is reached the oldest entry goes unless it was used, in
+ * which case it is moved to the back with its mark cleared. A hit, on every request, is then one lookup
+ * instead of a delete and an insert. Each tag indexes the keys that carry it, for eviction by tag.
+ */
 class TaggedLru<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #byTag = new Map<string, Set<string>>();
@@ -111,9 +118,7 @@ class TaggedLru<V> {
       this.delete(key);
       return undefined;
     }
-    // Most recently used goes last.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    entry.used = true;
     return entry.value;
   }
 
@@ -129,10 +134,17 @@ class TaggedLru<V> {
       }
       keys.add(key);
     }
+    // Every entry is given at most one second chance per pass, so this ends within one pass of the map.
     while (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.delete(oldest);
+      const [oldestKey, oldest] = this.#entries.entries().next().value ?? [];
+      if (oldestKey === undefined || !oldest) break;
+      if (oldest.used && oldestKey !== key) {
+        oldest.used = false;
+        this.#entries.delete(oldestKey);
+        this.#entries.set(oldestKey, oldest);
+      } else {
+        this.delete(oldestKey);
+      }
     }
   }
 
