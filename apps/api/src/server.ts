@@ -4,8 +4,9 @@ import { type ApiServices, createContext } from "@learnops/api/context";
 import { receiveEnrolmentUpload } from "@learnops/api/enrolment-upload";
 import { receivePaymentEvent } from "@learnops/api/payments";
 import { checkPlatformStatus } from "@learnops/api/readiness";
+import { lazyChildLogger } from "@learnops/api/request-log";
 import { appRouter } from "@learnops/api/root";
-import { isTrustedMutationOrigin } from "@learnops/auth/csrf";
+import { isSafeMethod, isTrustedMutationOrigin } from "@learnops/auth/csrf";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -56,7 +57,7 @@ export function createServer({
   // A caller's X-Request-Id is kept (so ids follow a request across services) when it is short and plain.
   app.use(requestId({ limitLength: 64 }));
   app.use(async (c, next) => {
-    const requestLog = log.child({ requestId: c.get("requestId") });
+    const requestLog = lazyChildLogger(log, { requestId: c.get("requestId") });
     c.set("log", requestLog);
     const started = performance.now();
     await next();
@@ -100,7 +101,9 @@ export function createServer({
   // Cookie-authenticated mutations must come from our own pages (or a trusted origin): a cross-site form
   // or script cannot ride on a signed-in person's cookie.
   const sameOriginMutations = async (c: Context<ServerEnv>, next: () => Promise<void>) => {
-    if (!c.req.header("cookie")) return next();
+    // Safe methods pass whatever they carry: decided before reading any header or parsing the URL, as
+    // every lesson open is such a request.
+    if (isSafeMethod(c.req.method) || !c.req.header("cookie")) return next();
     const verdict = isTrustedMutationOrigin({
       method: c.req.method,
       origin: c.req.header("origin") ?? null,

@@ -4,6 +4,7 @@ import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { AccessCache } from "./access-cache.ts";
+import { lazyChildLogger } from "./request-log.ts";
 import { type ActiveSession, resolveSession } from "./sessions.ts";
 
 /** What every procedure can reach: long-lived services shared by all requests. */
@@ -45,6 +46,17 @@ export interface ContextInnerOptions extends Omit<ApiServices, "publicUrl"> {
   now?: () => Date;
 }
 
+let lastUrl = "";
+let lastOrigin = "";
+/** The origin of a URL; the same URL every request, so it is parsed once, not once per request. */
+function originOf(url: string): string {
+  if (url !== lastUrl) {
+    lastOrigin = new URL(url).origin;
+    lastUrl = url;
+  }
+  return lastOrigin;
+}
+
 /**
  * The context without HTTP: tests and scripts call procedures through `createCaller` with it. Everything a
  * procedure may rely on is here; `createContext` only derives these values from a request.
@@ -53,7 +65,7 @@ export function createContextInner(options: ContextInnerOptions) {
   return {
     db: options.db,
     jobs: options.jobs,
-    publicUrl: new URL(options.publicUrl ?? localPublicUrl).origin,
+    publicUrl: originOf(options.publicUrl ?? localPublicUrl),
     accountLockout: options.accountLockout ?? defaultAccountLockoutPolicy,
     accessCache: options.accessCache ?? null,
     log: options.log,
@@ -84,7 +96,7 @@ export async function createContext(services: ApiServices, details: RequestDetai
   const session = token ? await resolveSession(services.db, token, new Date(), services.accessCache ?? null) : null;
   return createContextInner({
     ...services,
-    log: session ? details.log.child({ userId: session.user.id }) : details.log,
+    log: session ? lazyChildLogger(details.log, { userId: session.user.id }) : details.log,
     requestId: details.requestId,
     session,
     ip: details.ip,
