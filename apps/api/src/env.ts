@@ -67,9 +67,9 @@ const apiEnv = z
      * over one extra connection (see docs/operations.md, "Access cache"); false reads them on every request.
      */
     ACCESS_CACHE: booleanFlag.default(true),
-    /** Sessions the access cache keeps at most (about 1 KB each). */
+    /** Sessions the access cache keeps at most (about 3.5 KB each). */
     ACCESS_CACHE_SESSIONS: z.coerce.number().int().min(0).default(accessCacheDefaults.maxSessions),
-    /** Learner x lesson access facts the access cache keeps at most (about 2 KB each). */
+    /** Learner x lesson access facts the access cache keeps at most (about 3.5 KB each). */
     ACCESS_CACHE_FACTS: z.coerce.number().int().min(0).default(accessCacheDefaults.maxFacts),
     /** The longest the access cache keeps an entry, whatever the notifications say. */
     ACCESS_CACHE_TTL_SECONDS: z.coerce
