@@ -183,6 +183,23 @@ describe("the access cache, on its own", () => {
     expect(loads).toBe(2);
   });
 
+  it("settles any number of concurrent writers with at most two round trips, each sent after its call", async () => {
+    const cache = new AccessCache();
+    const sent: number[] = [];
+    let calls = 0;
+    cache.listening(async () => {
+      sent.push(calls);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const first = cache.settle();
+    calls = 1;
+    const rest = Array.from({ length: 50 }, () => cache.settle());
+    calls = 51;
+    await Promise.all([first, ...rest]);
+    // The first round trip was sent before the 50 others called; the second, shared by them, after.
+    expect(sent).toEqual([0, 51]);
+  });
+
   it("keeps nothing until it is listening", async () => {
     const cache = new AccessCache();
     await cache.lessonFacts({ institutionId: "i", userId: "u" }, "l", async () => facts("c"));

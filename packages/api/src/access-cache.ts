@@ -247,7 +247,27 @@ export class AccessCache {
    * something waits for it before answering, so the same person's next request, on this instance, sees it.
    */
   settle(): Promise<unknown> {
-    return this.#enabled ? this.#settle() : Promise.resolve();
+    if (!this.#enabled) return Promise.resolve();
+    if (!this.#settling) return this.#startSettling();
+    // One round trip is on its way, sent maybe before this caller's change committed: join the next one,
+    // which every caller arriving meanwhile shares. However many writes run at once, at most one round
+    // trip is in flight and one waits.
+    this.#nextSettling ??= this.#settling.then(() => {
+      this.#nextSettling = null;
+      return this.#startSettling();
+    });
+    return this.#nextSettling;
+  }
+
+  #settling: Promise<unknown> | null = null;
+  #nextSettling: Promise<unknown> | null = null;
+
+  #startSettling(): Promise<unknown> {
+    const settling: Promise<unknown> = this.#settle().finally(() => {
+      if (this.#settling === settling) this.#settling = null;
+    });
+    this.#settling = settling;
+    return settling;
   }
 
   // ---- the request's side ----------------------------------------------------------------------------
