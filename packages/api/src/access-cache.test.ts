@@ -285,6 +285,64 @@ describe("two API instances on one database", () => {
     for (const cache of [a, b]) await until(async () => (await check(cache, ada.token, audit.id))?.allowed === true);
   });
 
+  it("see an administrator's deny override and a prerequisite added to the course", async () => {
+    const { a, b } = await twoInstances();
+    const ada = await sessionOf("ada.learner@example.org");
+    const first = await lesson("infection-control", "Standard precautions");
+    const second = await lesson("infection-control", "Why infection control matters");
+    expect((await check(b, ada.token, first.id))?.allowed).toBe(true);
+
+    const override = await owner((trx) =>
+      trx
+        .insertInto("access_overrides")
+        .values({
+          institution_id: northwind,
+          user_id: ada.userId,
+          course_id: first.course_id,
+          effect: "deny",
+          reason: "Placement paperwork missing",
+          expires_at: new Date(Date.now() + 86_400_000),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow(),
+    );
+    await until(async () => (await check(b, ada.token, first.id))?.allowed === false);
+    await owner((trx) =>
+      trx.updateTable("access_overrides").set({ revoked_at: new Date() }).where("id", "=", override.id).execute(),
+    );
+    await until(async () => (await check(b, ada.token, first.id))?.allowed === true);
+
+    // A course admin makes the first lesson require one Ada has not completed: every learner's facts go.
+    expect((await check(a, ada.token, second.id))?.allowed).toBe(true);
+    const completed = await owner((trx) =>
+      trx.selectFrom("lesson_progress").select("lesson_id").where("user_id", "=", ada.userId).execute(),
+    );
+    const notDone = await owner((trx) =>
+      trx
+        .selectFrom("lessons")
+        .select("id")
+        .where("course_id", "=", first.course_id)
+        .where("id", "not in", [first.id, second.id, ...completed.map((row) => row.lesson_id)])
+        .executeTakeFirstOrThrow(),
+    );
+    await owner((trx) =>
+      trx
+        .insertInto("lesson_prerequisites")
+        .values({
+          institution_id: northwind,
+          course_id: first.course_id,
+          lesson_id: first.id,
+          required_lesson_id: notDone.id,
+        })
+        .execute(),
+    );
+    for (const cache of [a, b]) {
+      await until(async () => (await check(cache, ada.token, first.id))?.denial === "prerequisites_incomplete");
+    }
+    await owner((trx) => trx.deleteFrom("lesson_prerequisites").where("lesson_id", "=", first.id).execute());
+    await until(async () => (await check(a, ada.token, first.id))?.allowed === true);
+  });
+
   it("renew a session from memory when it is due, and still write the renewal", async () => {
     const { b } = await twoInstances();
     const ada = await sessionOf("ada.learner@example.org");
