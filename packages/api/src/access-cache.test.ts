@@ -435,6 +435,45 @@ describe("the notifications", () => {
     expect(payloads.map((payload) => JSON.parse(payload))).toEqual([{ institutions: [northwind] }]);
   });
 
+  it("come from every table sessions and facts are read from, each statement once", async () => {
+    const tables = [
+      ["sessions", "user_id"],
+      ["users", "status"],
+      ["memberships", "role"],
+      ["institutions", "slug"],
+      ["enrolments", "status"],
+      ["access_overrides", "reason"],
+      ["lesson_progress", "completed_at"],
+      ["client_contracts", "status"],
+      ["client_contract_courses", "course_id"],
+      ["cohorts", "name"],
+      ["courses", "status"],
+      ["modules", "title"],
+      ["lessons", "title"],
+      ["lesson_prerequisites", "course_id"],
+      ["module_prerequisites", "course_id"],
+      ["promotions", "code"],
+    ] as const;
+    const touched: string[] = [];
+    const payloads = await announced(async () => {
+      for (const [table, column] of tables) {
+        // A no-op update of every row: the trigger runs (and notifies) as for a real change.
+        const { numUpdatedRows } = await db
+          .updateTable(table)
+          .set({ [column]: sql.ref(column) })
+          .executeTakeFirst();
+        if (numUpdatedRows > 0n) touched.push(table);
+      }
+    });
+    // Promotions announce a changed code only; the demo data has rows in every other table.
+    expect(touched).toHaveLength(tables.length);
+    expect(payloads).toHaveLength(tables.length - 1);
+    for (const payload of payloads) {
+      expect(new TextEncoder().encode(payload).length).toBeLessThan(8000);
+      expect(parseAccessChange(payload)).not.toHaveLength(0);
+    }
+  });
+
   it("leave a promotion's use count alone", async () => {
     const payloads = await announced(() => db.updateTable("promotions").set({ uses: sql`uses + 1` }).execute());
     expect(payloads).toEqual([]);
