@@ -1,4 +1,5 @@
 import path from "node:path";
+import { accessCacheDefaults } from "@learnops/api/access-cache";
 import {
   type AccountLockoutPolicy,
   defaultAccountLockoutPolicy,
@@ -61,6 +62,21 @@ const apiEnv = z
      */
     LEARNOPS_DEMO_IDP: booleanFlag.default(false),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    /**
+     * Keep resolved sessions and learners' access facts in memory, evicted by the database's notifications
+     * over one extra connection (see docs/operations.md, "Access cache"); false reads them on every request.
+     */
+    ACCESS_CACHE: booleanFlag.default(true),
+    /** Sessions the access cache keeps at most (about 3.5 KB each). */
+    ACCESS_CACHE_SESSIONS: z.coerce.number().int().min(0).default(accessCacheDefaults.maxSessions),
+    /** Learner x lesson access facts the access cache keeps at most (about 3.5 KB each). */
+    ACCESS_CACHE_FACTS: z.coerce.number().int().min(0).default(accessCacheDefaults.maxFacts),
+    /** The longest the access cache keeps an entry, whatever the notifications say. */
+    ACCESS_CACHE_TTL_SECONDS: z.coerce
+      .number()
+      .min(1)
+      .max(3600)
+      .default(accessCacheDefaults.ttlMs / 1000),
     /** Seconds a shutdown waits for requests and job sends in flight before it gives up. */
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(15),
   })

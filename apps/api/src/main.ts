@@ -1,4 +1,5 @@
 import { serve } from "@hono/node-server";
+import { AccessCache, listenForAccessChanges } from "@learnops/api/access-cache";
 import { createDatabase } from "@learnops/db/client";
 import { startJobQueue } from "@learnops/jobs/queue";
 import pino from "pino";
@@ -21,8 +22,19 @@ const db = createDatabase(env.DATABASE_URL, {
   applicationName: "learnops-api",
 });
 const jobs = await startJobQueue({ connectionString: env.DATABASE_URL, role: "sender", log });
+const accessCache = env.ACCESS_CACHE
+  ? new AccessCache({
+      maxSessions: env.ACCESS_CACHE_SESSIONS,
+      maxFacts: env.ACCESS_CACHE_FACTS,
+      ttlMs: env.ACCESS_CACHE_TTL_SECONDS * 1000,
+    })
+  : null;
+// Until it is listening, the cache keeps nothing: requests read the database as without it.
+const accessChanges = accessCache
+  ? listenForAccessChanges(accessCache, { connectionString: env.DATABASE_URL, log })
+  : null;
 const app = createServer({
-  services: { db, jobs, publicUrl: env.PUBLIC_URL, accountLockout: env.accountLockout },
+  services: { db, jobs, publicUrl: env.PUBLIC_URL, accountLockout: env.accountLockout, accessCache },
   log,
   webAppsDir: env.SERVE_WEB_APPS ? env.WEB_APPS_DIR : null,
   secureCookies: env.COOKIE_SECURE,
@@ -58,6 +70,7 @@ async function shutdown(signal: string): Promise<void> {
     server.close(() => resolve());
     if ("closeIdleConnections" in server) server.closeIdleConnections();
   });
+  await accessChanges?.stop();
   await jobs
     .stop({ graceful: true, close: true, timeout: 5_000 })
     .catch((error) => log.warn({ err: error }, "job queue stop"));

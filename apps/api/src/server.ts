@@ -5,9 +5,10 @@ import { receiveEnrolmentUpload } from "@learnops/api/enrolment-upload";
 import { receivePaymentEvent } from "@learnops/api/payments";
 import { recordProgressEvents } from "@learnops/api/progress-recording";
 import { checkPlatformStatus } from "@learnops/api/readiness";
+import { lazyChildLogger } from "@learnops/api/request-log";
 import { appRouter } from "@learnops/api/root";
 import { type ProgressRecorder, receiveXapiStatements } from "@learnops/api/xapi-statements";
-import { isTrustedMutationOrigin } from "@learnops/auth/csrf";
+import { isSafeMethod, isTrustedMutationOrigin } from "@learnops/auth/csrf";
 import { maxStatementsBodyBytes, xapiVersion } from "@learnops/contracts/xapi";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -59,7 +60,7 @@ export function createServer({
   // A caller's X-Request-Id is kept (so ids follow a request across services) when it is short and plain.
   app.use(requestId({ limitLength: 64 }));
   app.use(async (c, next) => {
-    const requestLog = log.child({ requestId: c.get("requestId") });
+    const requestLog = lazyChildLogger(log, { requestId: c.get("requestId") });
     c.set("log", requestLog);
     const started = performance.now();
     await next();
@@ -77,6 +78,19 @@ export function createServer({
   });
   app.use(secureHeaders({ crossOriginEmbedderPolicy: false }));
 
+  // A request that may have changed something answers only once this instance's access cache has applied
+  // every change committed so far: the same person's next request here sees the change (a sign-out, a
+  // role switch, a suspension). Other instances apply it as their notification arrives.
+  const accessCache = services.accessCache;
+  if (accessCache) {
+    app.use(async (c, next) => {
+      await next();
+      if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.req.path.startsWith("/auth/")) {
+        await accessCache.settle();
+      }
+    });
+  }
+
   /** The process is up. Says nothing of its dependencies: that is /ready. */
   app.get("/health", (c) => c.json({ status: "ok" }));
 
@@ -90,7 +104,9 @@ export function createServer({
   // Cookie-authenticated mutations must come from our own pages (or a trusted origin): a cross-site form
   // or script cannot ride on a signed-in person's cookie.
   const sameOriginMutations = async (c: Context<ServerEnv>, next: () => Promise<void>) => {
-    if (!c.req.header("cookie")) return next();
+    // Safe methods pass whatever they carry: decided before reading any header or parsing the URL, as
+    // every lesson open is such a request.
+    if (isSafeMethod(c.req.method) || !c.req.header("cookie")) return next();
     const verdict = isTrustedMutationOrigin({
       method: c.req.method,
       origin: c.req.header("origin") ?? null,

@@ -4,6 +4,7 @@ import type { Database } from "@learnops/db/client";
 import { type AccessFactsRow, loadAccessFacts, loadTenantAccessFacts } from "@learnops/db/queries/access";
 import type { OutlineModule } from "@learnops/db/queries/catalogue";
 import { type AccessFacts, decideAccess } from "@learnops/domain/access";
+import type { AccessCache, CachedLessonFacts } from "./access-cache.ts";
 
 const dateOrNull = (value: string | null) => (value === null ? null : new Date(value));
 
@@ -70,20 +71,30 @@ export async function decideLearnerAccess(
   return decideAccess(toAccessFacts(row, learner.clientGroupId), now);
 }
 
-/** `decideLearnerAccess` for one lesson in one statement, outside a transaction (the hot path). */
+/**
+ * `decideLearnerAccess` for one lesson in one statement, outside a transaction (the hot path). With a cache,
+ * the facts may come from memory; the decision is made afresh from them and `now` every time.
+ */
 export async function decideLessonAccess(
   db: Database,
   learner: { institutionId: string; userId: string; clientGroupId: string | null },
   lessonId: string,
   now: Date,
+  cache: AccessCache | null = null,
 ): Promise<AccessDecision | null> {
-  const row = await loadTenantAccessFacts(
-    db,
-    { institutionId: learner.institutionId, userId: learner.userId, lessonId },
-    now,
-  );
-  if (!row) return null;
-  return decideAccess(toAccessFacts(row, learner.clientGroupId), now);
+  const load = async (): Promise<CachedLessonFacts | null> => {
+    const row = await loadTenantAccessFacts(
+      db,
+      { institutionId: learner.institutionId, userId: learner.userId, lessonId },
+      now,
+    );
+    if (!row) return null;
+    const { learnerClientGroupId: _fromTheSession, ...facts } = toAccessFacts(row, null);
+    return { courseId: row.course_id, facts };
+  };
+  const found = cache ? await cache.lessonFacts(learner, lessonId, load) : await load();
+  if (!found) return null;
+  return decideAccess({ ...found.facts, learnerClientGroupId: learner.clientGroupId }, now);
 }
 
 /**

@@ -3,6 +3,8 @@ import { type AccountLockoutPolicy, defaultAccountLockoutPolicy } from "@learnop
 import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
+import type { AccessCache } from "./access-cache.ts";
+import { lazyChildLogger } from "./request-log.ts";
 import { type ActiveSession, resolveSession } from "./sessions.ts";
 
 /** What every procedure can reach: long-lived services shared by all requests. */
@@ -16,6 +18,11 @@ export interface ApiServices {
   publicUrl: string;
   /** When failed sign-ins lock an address; 10 failures in an hour lock it for 15 minutes by default. */
   accountLockout?: AccountLockoutPolicy;
+  /**
+   * Resolved sessions and learners' access facts kept in memory, evicted by the database's notifications
+   * (ADR 011); without one, every request reads them from the database.
+   */
+  accessCache?: AccessCache | null;
 }
 
 /** Where the platform is reached when nothing says otherwise: the main job on its default port. */
@@ -39,6 +46,17 @@ export interface ContextInnerOptions extends Omit<ApiServices, "publicUrl"> {
   now?: () => Date;
 }
 
+let lastUrl = "";
+let lastOrigin = "";
+/** The origin of a URL; the same URL every request, so it is parsed once, not once per request. */
+function originOf(url: string): string {
+  if (url !== lastUrl) {
+    lastOrigin = new URL(url).origin;
+    lastUrl = url;
+  }
+  return lastOrigin;
+}
+
 /**
  * The context without HTTP: tests and scripts call procedures through `createCaller` with it. Everything a
  * procedure may rely on is here; `createContext` only derives these values from a request.
@@ -47,8 +65,9 @@ export function createContextInner(options: ContextInnerOptions) {
   return {
     db: options.db,
     jobs: options.jobs,
-    publicUrl: new URL(options.publicUrl ?? localPublicUrl).origin,
+    publicUrl: originOf(options.publicUrl ?? localPublicUrl),
     accountLockout: options.accountLockout ?? defaultAccountLockoutPolicy,
+    accessCache: options.accessCache ?? null,
     log: options.log,
     requestId: options.requestId,
     session: options.session ?? null,
@@ -74,10 +93,10 @@ export interface RequestDetails {
 /** The context of one HTTP request: the session comes from the cookie, the tenant from the session. */
 export async function createContext(services: ApiServices, details: RequestDetails): Promise<Context> {
   const token = readSessionToken(details.request.headers.get("cookie"));
-  const session = token ? await resolveSession(services.db, token, new Date()) : null;
+  const session = token ? await resolveSession(services.db, token, new Date(), services.accessCache ?? null) : null;
   return createContextInner({
     ...services,
-    log: session ? details.log.child({ userId: session.user.id }) : details.log,
+    log: session ? lazyChildLogger(details.log, { userId: session.user.id }) : details.log,
     requestId: details.requestId,
     session,
     ip: details.ip,

@@ -18,6 +18,7 @@ import {
 } from "@learnops/db/queries/sessions";
 import { findUserById } from "@learnops/db/queries/users";
 import { withUser } from "@learnops/db/tenancy";
+import type { AccessCache } from "./access-cache.ts";
 
 export interface SessionPerson {
   id: string;
@@ -50,15 +51,24 @@ function policyFor(membership: OwnMembership | null): SessionPolicy {
 /**
  * The session a presented token stands for, or null. Expired sessions and those of suspended people are
  * deleted on sight; a session used in the second half of its idle window is extended (sliding renewal),
- * so most requests write nothing.
+ * so most requests write nothing. With a cache, the lookup may come from memory, but the verdict is
+ * reached afresh against `now` on every request, and whatever is written here is forgotten at once.
  */
-export async function resolveSession(db: Database, token: string, now: Date): Promise<ActiveSession | null> {
+export async function resolveSession(
+  db: Database,
+  token: string,
+  now: Date,
+  cache: AccessCache | null = null,
+): Promise<ActiveSession | null> {
   const id = sessionIdFromToken(token);
-  const found = await findSessionWithMembership(db, id);
+  const found = cache
+    ? await cache.session(id, () => findSessionWithMembership(db, id))
+    : await findSessionWithMembership(db, id);
   if (!found) return null;
   const row = found.session;
   if (row.status !== "active") {
     await deleteSession(db, id);
+    cache?.forgetSession(id);
     return null;
   }
   const membership = found.membership?.status === "active" ? found.membership : null;
@@ -70,9 +80,13 @@ export async function resolveSession(db: Database, token: string, now: Date): Pr
   );
   if (verdict.state === "expired") {
     await deleteSession(db, id);
+    cache?.forgetSession(id);
     return null;
   }
-  if (verdict.renewTo) await renewSession(db, id, verdict.renewTo);
+  if (verdict.renewTo) {
+    await renewSession(db, id, verdict.renewTo);
+    cache?.forgetSession(id);
+  }
   const signedIn = {
     id,
     user: { id: row.user_id, email: row.email, displayName: row.display_name },
@@ -90,6 +104,7 @@ export async function resolveSession(db: Database, token: string, now: Date): Pr
   if (!actedAs) {
     // The time ran out, or the person lost their membership here: back to acting as oneself.
     await stopActingAs(db, id);
+    cache?.forgetSession(id);
     return signedIn;
   }
   return {

@@ -96,9 +96,11 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 /** Open to anyone, signed in or not: only for what the public may see or do. */
 export const publicProcedure = t.procedure.use(observed);
 
+const signInFirst = () => new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });
+
 /** A signed-in person, with or without a membership to act in. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });
+  if (!ctx.session) throw signInFirst();
   return next({ ctx: { session: ctx.session } });
 });
 
@@ -135,12 +137,16 @@ export const memberProcedure = authedProcedure.use(async ({ ctx, next }) => {
  * duration, such as `tenant_access_facts`), where a transaction would cost more than the read. Any other
  * query made here sees no tenant's rows at all (row-level security with no tenant set).
  */
-export const memberStatementProcedure = authedProcedure.use(({ ctx, next }) => {
-  const membership = ctx.session.membership;
+export const memberStatementProcedure = publicProcedure.use(({ ctx, next }) => {
+  // authedProcedure's check and this one's in one middleware: each level copies the context, and this is
+  // the procedure behind every lesson open.
+  const session = ctx.session;
+  if (!session) throw signInFirst();
+  const membership = session.membership;
   if (!membership) {
     throw new TRPCError({ code: "FORBIDDEN", message: "Choose an institution to act in first (no active membership)" });
   }
-  return next({ ctx: { membership, institutionId: membership.institution_id } });
+  return next({ ctx: { session, membership, institutionId: membership.institution_id } });
 });
 
 /** A member whose role grants `permission` (see packages/domain/permissions); FORBIDDEN names what is missing. */

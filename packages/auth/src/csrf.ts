@@ -35,6 +35,11 @@ export type MutationOriginDecision =
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Whether a method must not change state (GET, HEAD, OPTIONS): such requests need no origin check. */
+export function isSafeMethod(method: string): boolean {
+  return safeMethods.has(method.toUpperCase());
+}
+
 /**
  * The serialised origin (`scheme://host[:port]`, lowercase host, default port dropped) of a URL or
  * origin string, or null when it is not an http(s) URL. Exported so configuration (env.ts) can refuse a
@@ -53,7 +58,7 @@ export function normalizeOrigin(value: string): string | null {
  * origin or a trusted one.
  */
 export function isTrustedMutationOrigin(request: MutationRequest): MutationOriginDecision {
-  if (safeMethods.has(request.method.toUpperCase())) return { trusted: true };
+  if (isSafeMethod(request.method)) return { trusted: true };
 
   const allowed = new Set<string>();
   const ownOrigin = request.host ? normalizeOrigin(`${request.protocol}://${request.host}`) : null;

@@ -3,6 +3,7 @@
 // picks. The only additions are the bench's own routes under /bench/, which exist in this process alone.
 import { createHash } from "node:crypto";
 import { serve } from "@hono/node-server";
+import { AccessCache, listenForAccessChanges } from "@learnops/api/access-cache";
 import { createServer } from "@learnops/app-api/server";
 import { createDatabase } from "@learnops/db/client";
 import { startJobQueue } from "@learnops/jobs/queue";
@@ -30,8 +31,11 @@ const db = createDatabase(databaseUrl, {
   applicationName: "learnops-api",
 });
 const jobs = await startJobQueue({ connectionString: databaseUrl, role: "sender", log });
+// Production's access cache with production's defaults, listening on its own connection as main.ts does.
+const accessCache = new AccessCache();
+const accessChanges = listenForAccessChanges(accessCache, { connectionString: databaseUrl, log });
 const app = createServer({
-  services: { db, jobs, publicUrl: "http://127.0.0.1" },
+  services: { db, jobs, publicUrl: "http://127.0.0.1", accessCache },
   log,
   webAppsDir: null,
   // Plain HTTP on 127.0.0.1, like local development.
@@ -86,6 +90,7 @@ async function shutdown(): Promise<void> {
   });
   // Requests read before the load generator hung up still run: let them finish before the pool closes.
   for (let waited = 0; inFlight > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  await accessChanges.stop();
   await jobs.stop({ graceful: false, close: true }).catch(() => {});
   await db.destroy().catch(() => {});
   // A normal exit, so --cpu-prof writes its profile.

@@ -16,6 +16,7 @@ export const accessRouter = router({
       { institutionId: ctx.institutionId, userId: ctx.session.user.id, clientGroupId: ctx.membership.client_group_id },
       input.lessonId,
       ctx.now(),
+      ctx.accessCache,
     );
     if (!decision) throw notFound("Lesson");
     return decision;
