@@ -566,8 +566,24 @@ export async function loadDemoCatalogue(
           lesson_id: lesson(`infection-control/${key}`),
           started_at: at(-20 + index),
           completed_at: at(-20 + index),
+          last_activity_at: at(-20 + index),
         })),
       )
+      .execute();
+    // Her course progress as the progress engine projects it: 3 of the course's 6 required lessons.
+    await trx
+      .insertInto("course_progress")
+      .values({
+        institution_id: northwind,
+        user_id: ada,
+        course_id: course("infection-control"),
+        percent: 50,
+        lesson_count: 6,
+        completed_lessons: 3,
+        required_lessons: 6,
+        completed_required_lessons: 3,
+        last_activity_at: at(-18),
+      })
       .execute();
   });
 
