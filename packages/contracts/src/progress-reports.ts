@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { denialCode } from "./access.ts";
 import { lessonKind } from "./catalogue.ts";
-import { enrolmentStatus } from "./enrolment.ts";
+import { enrolmentStatus, paymentState } from "./enrolment.ts";
 
 const uuid = z.uuid();
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -51,6 +51,7 @@ export const dashboardCourse = z.object({
   course: z.object({ id: uuid, code: z.string(), title: z.string() }),
   cohort: z.object({ id: uuid, name: z.string() }).nullable(),
   status: enrolmentStatus,
+  paymentState,
   /** Whether the course opens for the learner now, and why not. */
   access: lessonAccess,
   progress: z.object({

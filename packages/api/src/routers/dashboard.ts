@@ -1,6 +1,6 @@
 import type { AccessDecision } from "@learnops/contracts/access";
 import type { LessonKind } from "@learnops/contracts/catalogue";
-import type { EnrolmentStatus } from "@learnops/contracts/enrolment";
+import type { EnrolmentStatus, PaymentState } from "@learnops/contracts/enrolment";
 import {
   type DashboardCourse,
   type DashboardSummary,
@@ -119,6 +119,7 @@ export const dashboardRouter = router({
         course: { id: row.course_id, code: row.course_code, title: row.course_title },
         cohort: row.cohort_id && row.cohort_name ? { id: row.cohort_id, name: row.cohort_name } : null,
         status: row.status as EnrolmentStatus,
+        paymentState: row.payment_state as PaymentState,
         access: courseAccess,
         progress: {
           percent: row.percent ?? (row.status === "completed" ? 100 : 0),

@@ -21,6 +21,7 @@ export interface DashboardEnrolmentRow {
   cohort_id: string | null;
   cohort_name: string | null;
   status: string;
+  payment_state: string;
   lesson_count: number;
   percent: number | null;
   completed_lessons: number | null;
@@ -33,7 +34,7 @@ export async function learnerDashboardEnrolments(db: Database, userId: string): 
   const { rows } = await sql<DashboardEnrolmentRow>`
     select distinct on (e.course_id)
            e.id, e.course_id, c.code as course_code, c.title as course_title, e.cohort_id, co.name as cohort_name,
-           e.status, (select count(*) from lessons l where l.course_id = e.course_id)::int as lesson_count,
+           e.status, e.payment_state, (select count(*) from lessons l where l.course_id = e.course_id)::int as lesson_count,
            cp.percent, cp.completed_lessons, cp.completed_at, cp.last_activity_at
       from enrolments e
       join courses c on c.id = e.course_id
