@@ -152,7 +152,7 @@ function FilterForm({
 
   return (
     <search className="section-toolbar">
-      <form className="filters-form" noValidate onSubmit={submit} aria-label="Filter the report">
+      <form className="filters-form progress-filters" noValidate onSubmit={submit} aria-label="Filter the report">
         <SelectField
           label="Course"
           value={draft.course}

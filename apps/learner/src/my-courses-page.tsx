@@ -83,10 +83,14 @@ function ComingUp({ summary }: { summary: DashboardSummary }) {
   const deadlines = summary.courses
     .flatMap((course) => course.deadlines.map((deadline) => ({ ...deadline, course: course.course })))
     .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  // An assignment whose deadline is listed already is not listed twice.
+  const listed = new Set(deadlines.map((deadline) => deadline.targetId));
   const assignments = summary.courses.flatMap((course) =>
     course.status === "completed"
       ? []
-      : course.pendingAssignments.map((assignment) => ({ ...assignment, course: course.course })),
+      : course.pendingAssignments
+          .filter((assignment) => !listed.has(assignment.lessonId))
+          .map((assignment) => ({ ...assignment, course: course.course })),
   );
   if (!deadlines.length && !assignments.length) return null;
   return (

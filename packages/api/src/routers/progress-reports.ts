@@ -128,23 +128,23 @@ async function recordDisclosure(
 }
 
 export const progressReportsRouter = router({
-  /** Learners with an active enrolment whose course is not completed, least progress first. */
+  /** Learners with an active enrolment whose course is not completed, least progress first, then longest enrolled. */
   incompleteLearners: permittedProcedure("progress.read")
     .input(incompleteLearnersInput)
     .query(async ({ ctx, input }) => {
       const scope = scopeOf(ctx, input);
       if (!scope) return emptyPage;
-      const after = decodeCursor(input.cursor, ["int", "uuid"]);
+      const after = decodeCursor(input.cursor, ["int", "text", "uuid"]);
       const rows = await incompleteLearners(
         ctx.db,
         scope,
-        after ? { percent: after[0] as number, id: after[1] as string } : undefined,
+        after ? { percent: after[0] as number, enrolledAt: after[1] as string, id: after[2] as string } : undefined,
       );
       const total = rows[0]?.total ?? 0;
       const { page, nextCursor } = paged(
         rows.filter((row) => row.enrolment_id),
         input.limit,
-        (last) => encodeCursor([last.percent, last.enrolment_id ?? ""]),
+        (last) => encodeCursor([last.percent, last.sort_key, last.enrolment_id ?? ""]),
       );
       const now = ctx.now();
       await recordDisclosure(

@@ -246,11 +246,14 @@ const learnerJoins = sql`
   left join client_groups cg on cg.id = s.client_group_id
   left join course_progress cp on cp.user_id = s.user_id and cp.course_id = s.course_id`;
 
-/** Active enrolments whose course is not completed, least progress first; `after` is the last row's keyset. */
+/**
+ * Active enrolments whose course is not completed, least progress first, then the longest enrolled;
+ * `after` is the last row's keyset.
+ */
 export async function incompleteLearners(
   db: Database,
   scope: ReportScope,
-  after: { percent: number; id: string } | undefined,
+  after: { percent: number; enrolledAt: string; id: string } | undefined,
 ): Promise<LearnerProgressReportRow[]> {
   const { rows } = await sql<LearnerProgressReportRow>`
     with matching as (
@@ -259,14 +262,15 @@ export async function incompleteLearners(
        where cp.completed_at is null
     ),
     page as (
-      select *, percent::text as sort_key from matching
+      select *, enrolled_at::text as sort_key from matching
        where ${after?.percent ?? null}::int is null
-          or (percent, enrolment_id) > (${after?.percent ?? null}::int, ${after?.id ?? null}::uuid)
-       order by percent, enrolment_id
+          or (percent, enrolled_at, enrolment_id)
+             > (${after?.percent ?? null}::int, ${after?.enrolledAt ?? null}::timestamptz, ${after?.id ?? null}::uuid)
+       order by percent, enrolled_at, enrolment_id
        limit ${scope.limit}
     )
     select t.total::int, page.* from (select count(*) as total from matching) t left join page on true
-     order by page.percent, page.enrolment_id`.execute(db);
+     order by page.percent, page.enrolled_at, page.enrolment_id`.execute(db);
   return rows;
 }
 
