@@ -9,14 +9,13 @@ const { db, appDb, jobs } = await setupTestJobQueue();
 const DAY = 86_400_000;
 
 let fixtures: ReturnType<typeof progressFixtures>;
+let acme: ReturnType<typeof progressFixtures>;
 beforeAll(async () => {
   await loadDemoData(db);
-  const northwind = await db
-    .selectFrom("institutions")
-    .select("id")
-    .where("slug", "=", "northwind-health")
-    .executeTakeFirstOrThrow();
-  fixtures = progressFixtures(db, northwind.id);
+  const institutions = await db.selectFrom("institutions").select(["id", "slug"]).execute();
+  const idOf = (slug: string) => institutions.find((row) => row.slug === slug)?.id ?? "";
+  fixtures = progressFixtures(db, idOf("northwind-health"));
+  acme = progressFixtures(db, idOf("acme-compliance"));
 });
 
 /** Counts the statements the procedures send: every query, raw or built, passes through a plugin. */
@@ -160,6 +159,13 @@ describe("dashboard.summary", () => {
     const learner = await fixtures.person("Hal Nowhere");
     const hal = await as(learner.email);
     expect((await hal.dashboard.summary()).courses).toEqual([]);
+    // Enrolled in a course of ACME: acting at Northwind, Hal's home does not show it.
+    const foreign = await acme.course("Foreign course", twoModules);
+    await acme.enrol(learner.id, foreign.id);
+    expect((await hal.dashboard.summary()).courses).toEqual([]);
+    await expect(hal.dashboard.lesson({ lessonId: foreign.lessons.get("one") ?? "" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 });
 
