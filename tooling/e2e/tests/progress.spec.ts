@@ -90,10 +90,19 @@ test.describe("a learner's progress", () => {
   test("Ada's home lists a missed deadline and an assignment to pass; a quiz shows attempts", async ({
     page,
   }, testInfo) => {
+    // My courses asks for everything in one request: no course outline per card.
+    const requested: string[] = [];
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith("/trpc/")) requested.push(...path.slice("/trpc/".length).split(","));
+    });
     await page.goto("/learn/northwind-health");
     await signIn(page, "ada.learner@example.org");
     const comingUp = page.getByRole("region", { name: "Coming up" });
     await expect(comingUp).toBeVisible();
+    await expect(courseCard(page, "Medication Safety").getByRole("progressbar")).toBeVisible();
+    expect(requested.filter((procedure) => procedure === "dashboard.summary")).toHaveLength(1);
+    expect(requested.filter((procedure) => procedure === "courses.outline")).toEqual([]);
     const overdue = comingUp.getByRole("listitem").filter({ hasText: "Overdue" });
     await expect(overdue).toContainText("Medication Safety");
     await expect(comingUp.getByRole("listitem").filter({ hasText: "Audit your ward" })).toContainText(
