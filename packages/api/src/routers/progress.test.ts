@@ -158,6 +158,8 @@ describe("progress.recordMany", () => {
     const ada = await as("ada.learner@example.org");
     const reading = await lessonId("infection-control", "Standard precautions");
     const good = { type: "lesson_started", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(9) };
+    // Behind an incomplete prerequisite, and sent twice.
+    const shut = { ...good, idempotencyKey: key(), lessonId: await lessonId("infection-control", "Audit your ward") };
     const { results } = await ada.progress.recordMany({
       events: [
         good,
@@ -166,6 +168,8 @@ describe("progress.recordMany", () => {
         { ...good, idempotencyKey: key(), type: "quiz_attempted", score: 3, maxScore: 5 },
         good,
         { type: "lesson_completed", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(8) },
+        shut,
+        shut,
       ],
     });
     expect(results.map((result) => [result.index, result.status, "code" in result ? result.code : null])).toEqual([
@@ -175,6 +179,8 @@ describe("progress.recordMany", () => {
       [3, "rejected", "wrong_lesson_kind"],
       [4, "duplicate", null],
       [5, "accepted", null],
+      [6, "rejected", "access_denied"],
+      [7, "rejected", "access_denied"],
     ]);
     expect(results[1]).toMatchObject({ reason: expect.stringContaining("idempotencyKey") });
   });
