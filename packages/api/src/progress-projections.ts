@@ -6,16 +6,15 @@ import {
   type CourseProgressRow,
   type CourseStructureRow,
   completeEnrolment,
-  findCourseProgress,
+  type LearnerCourseState,
   type LessonProgressRow,
   type LoggedEventRow,
   loadCourseStructures,
   loadEventsForRebuild,
   loadLearnerLessonEvents,
-  loadLearnerLessonProgress,
   lockLearnerProgress,
   writeCourseProgress,
-  writeLessonProgress,
+  writeLessonProgressAndRead,
 } from "@learnops/db/queries/progress";
 import {
   type CourseStructure,
@@ -88,12 +87,14 @@ export async function refreshLearnerProgress(
   learner: { institutionId: string; userId: string },
   lessonsByCourse: ReadonlyMap<string, ReadonlySet<string>>,
   services: ProjectionServices,
+  /** The courses' structures when the caller has loaded them already (the recording has). */
+  loaded?: ReadonlyMap<string, CourseStructureRow>,
 ): Promise<void> {
   const courseIds = [...lessonsByCourse.keys()];
   const lessonIds = [...lessonsByCourse.values()].flatMap((lessons) => [...lessons]);
   const [events, structures] = await Promise.all([
     loadLearnerLessonEvents(trx, learner.userId, lessonIds),
-    loadCourseStructures(trx, courseIds),
+    loaded && courseIds.every((id) => loaded.has(id)) ? loaded : loadCourseStructures(trx, courseIds),
   ]);
   const eventsByLesson = new Map<string, LoggedProgressEvent[]>();
   for (const row of events) {
@@ -133,8 +134,8 @@ export async function refreshLearnerProgress(
       });
     }
   }
-  await writeLessonProgress(trx, lessonRows);
-  await refreshCourseProgress(trx, learner, courseIds, structures, services);
+  const state = await writeLessonProgressAndRead(trx, learner.userId, courseIds, lessonRows);
+  await refreshCourseProgress(trx, learner, courseIds, structures, state, services);
 }
 
 /** Recomputes the learner's course progress rows from their lesson progress, and records new completions. */
@@ -143,12 +144,10 @@ async function refreshCourseProgress(
   learner: { institutionId: string; userId: string },
   courseIds: readonly string[],
   structures: ReadonlyMap<string, CourseStructureRow>,
+  state: LearnerCourseState,
   services: ProjectionServices,
 ): Promise<void> {
-  const [lessonProgress, before] = await Promise.all([
-    loadLearnerLessonProgress(trx, learner.userId, courseIds),
-    findCourseProgress(trx, learner.userId, courseIds),
-  ]);
+  const { lessons: lessonProgress, courses: before } = state;
   const completedBefore = new Map(before.map((row) => [row.course_id, row.completed_at]));
   const rows: CourseProgressRow[] = [];
   const completions: { courseId: string; completedAt: Date }[] = [];

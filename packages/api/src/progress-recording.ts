@@ -11,9 +11,11 @@ import type { Database } from "@learnops/db/client";
 import { loadAccessFacts } from "@learnops/db/queries/access";
 import {
   appendProgressEvents,
+  type CourseStructureRow,
   findEventsByKeys,
-  findProgressLessons,
+  loadCourseStructuresOfLessons,
   lockLearnerProgress,
+  lockLearnerProgressInScope,
   type NewProgressEvent,
 } from "@learnops/db/queries/progress";
 import { withTenant } from "@learnops/db/tenancy";
@@ -99,14 +101,14 @@ export async function recordProgressEvents(
   });
   if (!candidates.length) return results as ProgressItemResult[];
 
-  return withTenant(db, { institutionId: learner.institutionId, userId: learner.userId }, async (trx) => {
-    await lockLearnerProgress(trx, learner.userId);
-    const [known, lessons] = await Promise.all([
+  const scope = { institutionId: learner.institutionId, userId: learner.userId };
+  const record = async (trx: Database): Promise<ProgressItemResult[]> => {
+    const [known, structures] = await Promise.all([
       findEventsByKeys(trx, learner.userId, [...new Set(candidates.map((c) => c.event.idempotencyKey))]),
-      findProgressLessons(trx, [...new Set(candidates.map((c) => c.event.lessonId))]),
+      loadCourseStructuresOfLessons(trx, [...new Set(candidates.map((c) => c.event.lessonId))]),
     ]);
     const knownByKey = new Map(known.map((row) => [row.idempotency_key, row]));
-    const lessonsById = new Map(lessons.map((lesson) => [lesson.id, lesson]));
+    const lessonsById = lessonsOf(structures);
 
     // Keys seen earlier in this batch: a later repeat is a duplicate of the first (or a reused key).
     const firstInBatch = new Map<string, { index: number; hash: string }>();
@@ -167,7 +169,6 @@ export async function recordProgressEvents(
         const decision = decisions.get(event.lessonId);
         if (decision?.allowed) return true;
         results[index] = rejected(index, "access_denied", decision?.reason ?? "Lesson was not found");
-        firstInBatch.delete(event.idempotencyKey);
         return false;
       });
     }
@@ -205,10 +206,10 @@ export async function recordProgressEvents(
       if (results[index]) continue;
       const first = firstInBatch.get(event.idempotencyKey);
       const firstResult = first ? results[first.index] : undefined;
-      if (!first || !firstResult || firstResult.status === "rejected") {
-        results[index] = firstResult
-          ? { ...firstResult, index }
-          : rejected(index, "invalid_event", "An earlier event of this batch with the same key was refused");
+      if (!first || !firstResult) throw new Error("a repeated key has no first occurrence");
+      if (firstResult.status === "rejected") {
+        // Refused like its first occurrence (say, access denied): nothing of either was logged.
+        results[index] = { ...firstResult, index };
       } else if (first.hash !== hash) {
         results[index] = rejected(
           index,
@@ -226,8 +227,24 @@ export async function recordProgressEvents(
         if (!idByKey.has(row.idempotency_key)) continue;
         lessonsByCourse.set(row.course_id, (lessonsByCourse.get(row.course_id) ?? new Set()).add(row.lesson_id));
       }
-      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs });
+      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs }, structures);
     }
     return results as ProgressItemResult[];
+  };
+
+  // In a procedure's tenant transaction already: lock, and check its scope, in one round trip.
+  if (db.isTransaction && (await lockLearnerProgressInScope(db, scope))) return record(db);
+  return withTenant(db, scope, async (trx) => {
+    if (!db.isTransaction) await lockLearnerProgress(trx, learner.userId);
+    return record(trx);
   });
+}
+
+/** Every lesson of the loaded courses, with what recording needs of it. */
+function lessonsOf(structures: ReadonlyMap<string, CourseStructureRow>) {
+  const lessons = new Map<string, { id: string; course_id: string; module_id: string; kind: string }>();
+  for (const structure of structures.values()) {
+    for (const lesson of structure.lessons) lessons.set(lesson.id, { ...lesson, course_id: structure.id });
+  }
+  return lessons;
 }

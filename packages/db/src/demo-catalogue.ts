@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { Database } from "./client.ts";
 import { setPasswordHash } from "./queries/users.ts";
@@ -28,6 +29,8 @@ interface DemoCourse {
   status: "draft" | "published" | "archived";
   price?: { cents: number; currency: string };
   accessDays?: number;
+  /** The course's completion rules (`courses.settings.completion`, see packages/contracts' completionRules). */
+  completion: Record<string, unknown>;
   modules: readonly { key: string; title: string; requires?: readonly string[]; lessons: readonly DemoLesson[] }[];
 }
 
@@ -41,6 +44,12 @@ const northwindCourses: readonly DemoCourse[] = [
     status: "published",
     price: { cents: 14900, currency: "GBP" },
     accessDays: 365,
+    completion: {
+      minimumQuizPercent: 70,
+      liveSessionMinimumMinutes: 45,
+      videoWatchedFraction: 0.9,
+      assignmentsMustPass: true,
+    },
     modules: [
       {
         key: "foundations",
@@ -68,6 +77,7 @@ const northwindCourses: readonly DemoCourse[] = [
     title: "Medication Safety",
     summary: "A twelve-week cohort on safe administration, errors and reporting, with a tutor.",
     status: "published",
+    completion: { requiredLessons: { minimumShare: 0.75 }, videoWatchedFraction: 0.8, assignmentsMustPass: true },
     modules: [
       {
         key: "principles",
@@ -93,6 +103,7 @@ const northwindCourses: readonly DemoCourse[] = [
     summary: "Person-centred care for people living with dementia, for care-home teams.",
     status: "published",
     accessDays: 180,
+    completion: { minimumQuizPercent: 80, videoWatchedFraction: 0.9 },
     modules: [
       {
         key: "understanding",
@@ -110,6 +121,7 @@ const northwindCourses: readonly DemoCourse[] = [
     title: "Safeguarding Adults",
     summary: "Being written: recognising and reporting abuse and neglect.",
     status: "draft",
+    completion: {},
     modules: [
       {
         key: "recognise",
@@ -123,6 +135,7 @@ const northwindCourses: readonly DemoCourse[] = [
     title: "Manual Handling (2019 edition)",
     summary: "Replaced by the 2026 edition.",
     status: "archived",
+    completion: { videoWatchedFraction: 0.9 },
     modules: [
       {
         key: "lifting",
@@ -140,6 +153,7 @@ const acmeCourses: readonly DemoCourse[] = [
     summary: "What the UK Bribery Act asks of every employee, in forty minutes.",
     status: "published",
     accessDays: 90,
+    completion: { minimumQuizPercent: 75, videoWatchedFraction: 0.9 },
     modules: [
       {
         key: "law",
@@ -160,6 +174,7 @@ const lakesideCourses: readonly DemoCourse[] = [
     title: "Study Skills for College",
     summary: "Free for every Lakeside learner: planning, note-taking and academic writing.",
     status: "published",
+    completion: { videoWatchedFraction: 0.5 },
     modules: [
       {
         key: "planning",
@@ -183,14 +198,20 @@ const demoLearners = [
   { email: "ravi.learner@example.org", displayName: "Ravi Patel" },
 ] as const;
 
-type Ids = { courses: Map<string, string>; modules: Map<string, string>; lessons: Map<string, string> };
+type Ids = {
+  courses: Map<string, string>;
+  modules: Map<string, string>;
+  lessons: Map<string, string>;
+  /** Each lesson's module id, by the lesson's key. */
+  lessonModules: Map<string, string>;
+};
 
 async function insertCourses(
   trx: Transaction<DB>,
   institutionId: string,
   courses: readonly DemoCourse[],
 ): Promise<Ids> {
-  const ids: Ids = { courses: new Map(), modules: new Map(), lessons: new Map() };
+  const ids: Ids = { courses: new Map(), modules: new Map(), lessons: new Map(), lessonModules: new Map() };
   for (const course of courses) {
     const { id: courseId } = await trx
       .insertInto("courses")
@@ -203,6 +224,7 @@ async function insertCourses(
         price_cents: course.price?.cents ?? null,
         currency: course.price?.currency ?? null,
         access_days: course.accessDays ?? null,
+        settings: JSON.stringify({ completion: course.completion }),
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -244,6 +266,7 @@ async function insertCourses(
           .returning("id")
           .executeTakeFirstOrThrow();
         ids.lessons.set(`${course.code}/${lesson.key}`, lessonId);
+        ids.lessonModules.set(`${course.code}/${lesson.key}`, moduleId);
         for (const required of lesson.requires ?? []) {
           await trx
             .insertInto("lesson_prerequisites")
@@ -555,36 +578,18 @@ export async function loadDemoCatalogue(
       })
       .execute();
 
-    // Ada finished the Foundations module of Infection Prevention and Control: "In practice" is open to her.
-    await trx
-      .insertInto("lesson_progress")
-      .values(
-        ["why", "precautions", "poster"].map((key, index) => ({
-          institution_id: northwind,
-          user_id: ada,
-          course_id: course("infection-control"),
-          lesson_id: lesson(`infection-control/${key}`),
-          started_at: at(-20 + index),
-          completed_at: at(-20 + index),
-          last_activity_at: at(-20 + index),
-        })),
-      )
-      .execute();
-    // Her course progress as the progress engine projects it: 3 of the course's 6 required lessons.
-    await trx
-      .insertInto("course_progress")
-      .values({
-        institution_id: northwind,
-        user_id: ada,
-        course_id: course("infection-control"),
-        percent: 50,
-        lesson_count: 6,
-        completed_lessons: 3,
-        required_lessons: 6,
-        completed_required_lessons: 3,
-        last_activity_at: at(-18),
-      })
-      .execute();
+    // Ada finished the Foundations module of Infection Prevention and Control ("In practice" is open to her)
+    // and failed her first go at its quiz; in Dementia Care she has watched part of the first video. Her
+    // progress is in the event log, with the projections its fold gives (`pnpm progress:rebuild` rebuilds
+    // the same rows from the events).
+    await insertDemoProgress(trx, {
+      institutionId: northwind,
+      userId: ada,
+      at,
+      course: (code) => course(code),
+      lesson: (key) => lesson(key),
+      moduleOf: (key) => ids.lessonModules.get(key) ?? "",
+    });
   });
 
   const acme = institutionIds["acme-compliance"];
@@ -641,4 +646,204 @@ function insertEnrolment(
   },
 ) {
   return trx.insertInto("enrolments").values(values).returning("id").executeTakeFirstOrThrow();
+}
+
+interface DemoEvent {
+  lesson: string;
+  type: "video_progress" | "lesson_completed" | "resource_downloaded" | "quiz_attempted";
+  day: number;
+  video?: { position: number; duration: number; ranges: [number, number][] };
+  quiz?: { score: number; maxScore: number; passed: boolean };
+}
+
+/**
+ * Ada's recorded progress: events in the log and the lesson and course progress rows their fold gives under
+ * the demo courses' completion rules (infection control: quizzes at 70%, videos at 90%). Written out here
+ * because this package cannot run the fold (packages/domain); the progress tests rebuild the demo's
+ * projections from these events and expect these very rows.
+ */
+async function insertDemoProgress(
+  trx: Transaction<DB>,
+  params: {
+    institutionId: string;
+    userId: string;
+    at: (days: number) => Date;
+    course: (code: string) => string;
+    lesson: (key: string) => string;
+    moduleOf: (key: string) => string;
+  },
+): Promise<void> {
+  const { institutionId, userId, at } = params;
+  const events: DemoEvent[] = [
+    {
+      lesson: "infection-control/why",
+      type: "video_progress",
+      day: -21,
+      video: { position: 400, duration: 720, ranges: [[0, 400]] },
+    },
+    {
+      lesson: "infection-control/why",
+      type: "video_progress",
+      day: -20,
+      video: { position: 720, duration: 720, ranges: [[380, 720]] },
+    },
+    { lesson: "infection-control/precautions", type: "lesson_completed", day: -19 },
+    { lesson: "infection-control/poster", type: "resource_downloaded", day: -18 },
+    {
+      lesson: "infection-control/quiz",
+      type: "quiz_attempted",
+      day: -2,
+      quiz: { score: 6, maxScore: 10, passed: false },
+    },
+    {
+      lesson: "dementia-care/intro",
+      type: "video_progress",
+      day: -1,
+      video: { position: 360, duration: 900, ranges: [[0, 360]] },
+    },
+  ];
+  await trx
+    .insertInto("progress_events")
+    .values(
+      events.map((event, index) => {
+        const payload = {
+          type: event.type,
+          lesson: event.lesson,
+          day: event.day,
+          video: event.video,
+          quiz: event.quiz,
+        };
+        return {
+          institution_id: institutionId,
+          user_id: userId,
+          course_id: params.course(event.lesson.split("/")[0] ?? ""),
+          module_id: params.moduleOf(event.lesson),
+          lesson_id: params.lesson(event.lesson),
+          type: event.type,
+          occurred_at: at(event.day),
+          received_at: at(event.day),
+          source: "portal",
+          idempotency_key: `demo-progress-${index + 1}`,
+          payload_sha256: createHash("sha256").update(JSON.stringify(payload)).digest("hex"),
+          position_seconds: event.video?.position ?? null,
+          duration_seconds: event.video?.duration ?? null,
+          watched_ranges: event.video ? JSON.stringify(event.video.ranges) : null,
+          score: event.quiz?.score ?? null,
+          max_score: event.quiz?.maxScore ?? null,
+          passed: event.quiz?.passed ?? null,
+        };
+      }),
+    )
+    .execute();
+
+  const none: {
+    watched_seconds: number | null;
+    duration_seconds: number | null;
+    watched_fraction: number | null;
+    last_position_seconds: number | null;
+    best_score: number | null;
+    best_max_score: number | null;
+    best_score_percent: number | null;
+    quiz_attempts: number;
+    live_minutes: number | null;
+    downloaded_at: Date | null;
+    assignment_passed_at: Date | null;
+  } = {
+    watched_seconds: null,
+    duration_seconds: null,
+    watched_fraction: null,
+    last_position_seconds: null,
+    best_score: null,
+    best_max_score: null,
+    best_score_percent: null,
+    quiz_attempts: 0,
+    live_minutes: null,
+    downloaded_at: null,
+    assignment_passed_at: null,
+  };
+  const row = (
+    key: string,
+    values: Partial<typeof none> & { started: number; completed: number | null; last: number; events: number },
+  ) => {
+    const { started, completed, last, events: eventCount, ...rest } = values;
+    return {
+      institution_id: institutionId,
+      user_id: userId,
+      course_id: params.course(key.split("/")[0] ?? ""),
+      lesson_id: params.lesson(key),
+      started_at: at(started),
+      completed_at: completed === null ? null : at(completed),
+      last_activity_at: at(last),
+      event_count: eventCount,
+      ...none,
+      ...rest,
+    };
+  };
+  await trx
+    .insertInto("lesson_progress")
+    .values([
+      row("infection-control/why", {
+        started: -21,
+        completed: -20,
+        last: -20,
+        events: 2,
+        watched_seconds: 720,
+        duration_seconds: 720,
+        watched_fraction: 1,
+        last_position_seconds: 720,
+      }),
+      row("infection-control/precautions", { started: -19, completed: -19, last: -19, events: 1 }),
+      row("infection-control/poster", { started: -18, completed: -18, last: -18, events: 1, downloaded_at: at(-18) }),
+      row("infection-control/quiz", {
+        started: -2,
+        completed: null,
+        last: -2,
+        events: 1,
+        best_score: 6,
+        best_max_score: 10,
+        best_score_percent: 60,
+        quiz_attempts: 1,
+      }),
+      row("dementia-care/intro", {
+        started: -1,
+        completed: null,
+        last: -1,
+        events: 1,
+        watched_seconds: 360,
+        duration_seconds: 900,
+        watched_fraction: 0.4,
+        last_position_seconds: 360,
+      }),
+    ])
+    .execute();
+  // Infection control: the three Foundations lessons of six required ones; Dementia Care: none of three yet.
+  await trx
+    .insertInto("course_progress")
+    .values([
+      {
+        institution_id: institutionId,
+        user_id: userId,
+        course_id: params.course("infection-control"),
+        percent: 50,
+        lesson_count: 6,
+        completed_lessons: 3,
+        required_lessons: 6,
+        completed_required_lessons: 3,
+        last_activity_at: at(-2),
+        completed_at: null,
+      },
+      {
+        institution_id: institutionId,
+        user_id: userId,
+        course_id: params.course("dementia-care"),
+        percent: 0,
+        lesson_count: 3,
+        completed_lessons: 0,
+        required_lessons: 3,
+        completed_required_lessons: 0,
+        last_activity_at: at(-1),
+        completed_at: null,
+      },
+    ])
+    .execute();
 }

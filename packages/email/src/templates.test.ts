@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { accountExistsEmail, emailVerificationEmail, invitationEmail, passwordResetEmail } from "./templates.ts";
+import {
+  accountExistsEmail,
+  courseCompletedEmail,
+  emailVerificationEmail,
+  invitationEmail,
+  passwordResetEmail,
+} from "./templates.ts";
 
 const resetUrl = "https://learn.example.edu/learn/reset-password?token=abcdefghijklmnopqrstuvwxyz234567";
 
@@ -67,5 +73,20 @@ describe("email templates", () => {
     expect(email.text).toContain("works once, for 7 days");
     expect(email.html.match(/href="[^"]+"/g)).toEqual([`href="${chooseUrl}"`, `href="${chooseUrl}"`]);
     expect(email.html).toContain("<title>You have been added to Northwind Health Academy as a course admin</title>");
+  });
+
+  it("congratulate a learner on a completed course with its day, and no link to follow", () => {
+    const email = courseCompletedEmail({
+      displayName: "Ada Okafor",
+      institutionName: "Northwind Health Academy",
+      courseTitle: "Dementia Care <Essentials>",
+      completedAt: new Date("2027-01-10T09:30:00Z"),
+    });
+    expect(email.subject).toBe("You completed Dementia Care <Essentials>");
+    expect(email.text).toContain(
+      "you completed Dementia Care <Essentials> for Northwind Health Academy on 2027-01-10.",
+    );
+    expect(email.html).toContain("Dementia Care &lt;Essentials&gt;");
+    expect(email.html).not.toContain("<a href");
   });
 });

@@ -7,30 +7,28 @@ import type { Database } from "../client.ts";
  * the transaction's institution; each takes the institution explicitly where it writes.
  */
 
-/** A lesson an event names, with what the recording needs: its course, module, kind and course rules. */
-export interface ProgressLessonRow {
-  id: string;
-  course_id: string;
-  module_id: string;
-  kind: string;
-  course_settings: unknown;
-}
-
-export async function findProgressLessons(db: Database, lessonIds: readonly string[]): Promise<ProgressLessonRow[]> {
-  if (!lessonIds.length) return [];
-  const { rows } = await sql<ProgressLessonRow>`
-    select l.id, l.course_id, l.module_id, l.kind, c.settings as course_settings
-      from lessons l join courses c on c.id = l.course_id
-     where l.id = any(${lessonIds}::uuid[])`.execute(db);
-  return rows;
-}
-
 /**
  * Serialises the progress writes of one learner (recording, rebuild) until the transaction ends, so that each
  * fold sees every event committed before it and two batches cannot overwrite each other's projection.
  */
 export async function lockLearnerProgress(db: Database, userId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`progress:${userId}`}, 0))`.execute(db);
+}
+
+/**
+ * `lockLearnerProgress` for a caller already in a transaction, in the same round trip: also says whether the
+ * transaction is scoped to this institution and person already (a procedure's tenant transaction), in which
+ * case the caller need not set the scope again.
+ */
+export async function lockLearnerProgressInScope(
+  db: Database,
+  scope: { institutionId: string; userId: string },
+): Promise<boolean> {
+  const { rows } = await sql<{ scoped: boolean | null }>`
+    select pg_advisory_xact_lock(hashtextextended(${`progress:${scope.userId}`}, 0)) is null as locked,
+           (current_setting('app.institution_id', true) = ${scope.institutionId}
+            and current_setting('app.user_id', true) = ${scope.userId}) as scoped`.execute(db);
+  return rows[0]?.scoped === true;
 }
 
 /** Events of the learner already logged under these keys: a repeated key is a duplicate, or a reused key. */
@@ -158,32 +156,86 @@ export interface LessonProgressRow {
   updated_at: Date;
 }
 
-export async function writeLessonProgress(db: Database, rows: readonly LessonProgressRow[]): Promise<void> {
-  if (!rows.length) return;
-  await db
-    .insertInto("lesson_progress")
-    .values([...rows])
-    .onConflict((conflict) =>
-      conflict.columns(["user_id", "lesson_id"]).doUpdateSet((eb) => ({
-        started_at: eb.ref("excluded.started_at"),
-        completed_at: eb.ref("excluded.completed_at"),
-        last_activity_at: eb.ref("excluded.last_activity_at"),
-        event_count: eb.ref("excluded.event_count"),
-        watched_seconds: eb.ref("excluded.watched_seconds"),
-        duration_seconds: eb.ref("excluded.duration_seconds"),
-        watched_fraction: eb.ref("excluded.watched_fraction"),
-        last_position_seconds: eb.ref("excluded.last_position_seconds"),
-        best_score: eb.ref("excluded.best_score"),
-        best_max_score: eb.ref("excluded.best_max_score"),
-        best_score_percent: eb.ref("excluded.best_score_percent"),
-        quiz_attempts: eb.ref("excluded.quiz_attempts"),
-        live_minutes: eb.ref("excluded.live_minutes"),
-        downloaded_at: eb.ref("excluded.downloaded_at"),
-        assignment_passed_at: eb.ref("excluded.assignment_passed_at"),
-        updated_at: eb.ref("excluded.updated_at"),
-      })),
-    )
-    .execute();
+/** What the course fold reads back: the learner's lesson progress in the courses, and their course rows. */
+export interface LearnerCourseState {
+  lessons: { course_id: string; lesson_id: string; completed_at: Date | null; last_activity_at: Date | null }[];
+  courses: { course_id: string; completed_at: Date | null }[];
+}
+
+/**
+ * Writes lesson progress rows and, in the same statement, reads back the learner's lesson progress in these
+ * courses (the rows just written included) and their course progress rows: one round trip instead of three.
+ */
+export async function writeLessonProgressAndRead(
+  db: Database,
+  userId: string,
+  courseIds: readonly string[],
+  rows: readonly LessonProgressRow[],
+): Promise<LearnerCourseState> {
+  if (!courseIds.length) return { lessons: [], courses: [] };
+  const written = rows.length
+    ? sql`${db
+        .insertInto("lesson_progress")
+        .values([...rows])
+        .onConflict((conflict) =>
+          conflict.columns(["user_id", "lesson_id"]).doUpdateSet((eb) => ({
+            started_at: eb.ref("excluded.started_at"),
+            completed_at: eb.ref("excluded.completed_at"),
+            last_activity_at: eb.ref("excluded.last_activity_at"),
+            event_count: eb.ref("excluded.event_count"),
+            watched_seconds: eb.ref("excluded.watched_seconds"),
+            duration_seconds: eb.ref("excluded.duration_seconds"),
+            watched_fraction: eb.ref("excluded.watched_fraction"),
+            last_position_seconds: eb.ref("excluded.last_position_seconds"),
+            best_score: eb.ref("excluded.best_score"),
+            best_max_score: eb.ref("excluded.best_max_score"),
+            best_score_percent: eb.ref("excluded.best_score_percent"),
+            quiz_attempts: eb.ref("excluded.quiz_attempts"),
+            live_minutes: eb.ref("excluded.live_minutes"),
+            downloaded_at: eb.ref("excluded.downloaded_at"),
+            assignment_passed_at: eb.ref("excluded.assignment_passed_at"),
+            updated_at: eb.ref("excluded.updated_at"),
+          })),
+        )
+        .returning(["course_id", "lesson_id", "completed_at", "last_activity_at"])}`
+    : sql`select null::uuid as course_id, null::uuid as lesson_id, null::timestamptz as completed_at,
+                 null::timestamptz as last_activity_at where false`;
+  // The CTE's rows are the new versions; the table scan sees the old ones, which the NOT EXISTS leaves out.
+  const { rows: found } = await sql<{
+    kind: "lesson" | "course";
+    course_id: string;
+    lesson_id: string | null;
+    completed_at: Date | null;
+    last_activity_at: Date | null;
+  }>`
+    with written as (${written})
+    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at from written
+    union all
+    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at
+      from lesson_progress lp
+     where lp.user_id = ${userId} and lp.course_id = any(${courseIds}::uuid[])
+       and not exists (select 1 from written w where w.lesson_id = lp.lesson_id)
+    union all
+    select 'course', cp.course_id, null, cp.completed_at, null
+      from course_progress cp
+     where cp.user_id = ${userId} and cp.course_id = any(${courseIds}::uuid[])`.execute(db);
+  return {
+    lessons: found.flatMap((row) =>
+      row.kind === "lesson" && row.lesson_id
+        ? [
+            {
+              course_id: row.course_id,
+              lesson_id: row.lesson_id,
+              completed_at: row.completed_at,
+              last_activity_at: row.last_activity_at,
+            },
+          ]
+        : [],
+    ),
+    courses: found.flatMap((row) =>
+      row.kind === "course" ? [{ course_id: row.course_id, completed_at: row.completed_at }] : [],
+    ),
+  };
 }
 
 /** A course's lessons, modules with their prerequisite modules, and settings: what completion is judged on. */
@@ -198,7 +250,25 @@ export async function loadCourseStructures(
   db: Database,
   courseIds: readonly string[],
 ): Promise<Map<string, CourseStructureRow>> {
-  if (!courseIds.length) return new Map();
+  return loadStructures(db, courseIds.length ? sql`c.id = any(${courseIds}::uuid[])` : null);
+}
+
+/** The structures of the courses these lessons belong to (lessons of other institutions are not found). */
+export async function loadCourseStructuresOfLessons(
+  db: Database,
+  lessonIds: readonly string[],
+): Promise<Map<string, CourseStructureRow>> {
+  return loadStructures(
+    db,
+    lessonIds.length ? sql`c.id in (select course_id from lessons where id = any(${lessonIds}::uuid[]))` : null,
+  );
+}
+
+async function loadStructures(
+  db: Database,
+  condition: ReturnType<typeof sql> | null,
+): Promise<Map<string, CourseStructureRow>> {
+  if (!condition) return new Map();
   const { rows } = await sql<CourseStructureRow>`
     select c.id, c.settings,
            coalesce((select json_agg(json_build_object('id', l.id, 'module_id', l.module_id, 'kind', l.kind,
@@ -210,19 +280,8 @@ export async function loadCourseStructures(
                                      order by m.position, m.id)
                        from modules m where m.course_id = c.id), '[]') as modules
       from courses c
-     where c.id = any(${courseIds}::uuid[])`.execute(db);
+     where ${condition}`.execute(db);
   return new Map(rows.map((row) => [row.id, row]));
-}
-
-/** A learner's lesson progress in these courses (what the course fold reads). */
-export function loadLearnerLessonProgress(db: Database, userId: string, courseIds: readonly string[]) {
-  if (!courseIds.length) return Promise.resolve([]);
-  return db
-    .selectFrom("lesson_progress")
-    .select(["course_id", "lesson_id", "completed_at", "last_activity_at"])
-    .where("user_id", "=", userId)
-    .where("course_id", "in", courseIds)
-    .execute();
 }
 
 export interface CourseProgressRow {
@@ -237,17 +296,6 @@ export interface CourseProgressRow {
   last_activity_at: Date | null;
   completed_at: Date | null;
   updated_at: Date;
-}
-
-/** The learner's course progress rows before a write (locked by the learner's progress lock). */
-export async function findCourseProgress(db: Database, userId: string, courseIds: readonly string[]) {
-  if (!courseIds.length) return [];
-  return db
-    .selectFrom("course_progress")
-    .select(["course_id", "completed_at", "completion_email_outbox_id"])
-    .where("user_id", "=", userId)
-    .where("course_id", "in", courseIds)
-    .execute();
 }
 
 export async function writeCourseProgress(db: Database, rows: readonly CourseProgressRow[]): Promise<void> {
