@@ -15,6 +15,7 @@ import { InstitutionsCard } from "./institutions-card.tsx";
 import { LearnerSearchPage } from "./learner-search-page.tsx";
 import { PeoplePage } from "./people-page.tsx";
 import { PlatformStatusCard } from "./platform-status-card.tsx";
+import { ProgressPage } from "./progress-page.tsx";
 import { PromotionsPage } from "./promotions-page.tsx";
 import { type Page, type Section, sectionFor, sectionHref, sectionsFor } from "./routes.ts";
 import { SingleSignOnPage } from "./single-sign-on-page.tsx";
@@ -67,6 +68,8 @@ function SectionPage({ page, session }: { page: Page; session: SessionView }) {
       return <ImportsPage session={session} />;
     case "learners":
       return <LearnerSearchPage session={session} />;
+    case "progress":
+      return <ProgressPage session={session} />;
     case "promotions":
       return <PromotionsPage session={session} />;
     case "contracts":

@@ -14,6 +14,7 @@ export const sections = [
   { page: "enrolments", path: "enrolments", label: "Enrolments", permission: "enrolments.read" },
   { page: "imports", path: "imports", label: "Bulk enrolment", permission: "enrolments.manage" },
   { page: "learners", path: "learners", label: "Find a learner", permission: "learners.search" },
+  { page: "progress", path: "progress", label: "Progress", permission: "progress.read" },
   { page: "promotions", path: "promotions", label: "Promotions", permission: "promotions.manage" },
   { page: "contracts", path: "contracts", label: "Contracts", permission: "contracts.manage" },
   { page: "client-groups", path: "client-groups", label: "Client groups", permission: "client_groups.read" },

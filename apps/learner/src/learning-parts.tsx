@@ -9,16 +9,18 @@ export interface ProgressBarProps {
   progress: Progress;
   /** What is progressing, for the bar's name: "Infection Prevention and Control", "Foundations". */
   of: string;
+  /** The course's own measure (its completion rules may count only required lessons); else the lesson share. */
+  percent?: number;
 }
 
 /**
  * A bar with the count in words beside it ("2 of 6 lessons completed"): the words name the bar for screen
  * readers, which also read its value; the bar shows it at a glance.
  */
-export function ProgressBar({ progress, of }: ProgressBarProps) {
+export function ProgressBar({ progress, of, percent }: ProgressBarProps) {
   const labelId = useId();
   const { completed, total } = progress;
-  const share = total === 0 ? 0 : Math.round((completed / total) * 100);
+  const share = percent ?? (total === 0 ? 0 : Math.round((completed / total) * 100));
   return (
     <div className="progress">
       <p id={labelId} className="progress-label">

@@ -13,6 +13,9 @@ type ListedEnrolment = inferOutput<Api["enrolments"]["mine"]>[number];
 export type CourseAccess = NonNullable<ListedEnrolment["access"]>;
 /** An enrolment of "My courses", always with the decision on its course (see `withAccess`). */
 export type MyEnrolment = ListedEnrolment & { access: CourseAccess };
+export type DashboardSummary = inferOutput<Api["dashboard"]["summary"]>;
+export type DashboardCourse = DashboardSummary["courses"][number];
+export type LessonProgress = inferOutput<Api["dashboard"]["lesson"]>;
 export type CatalogueCourse = inferOutput<Api["courses"]["catalogue"]>[number];
 export type CourseOutline = inferOutput<Api["courses"]["outline"]>;
 export type OutlineModule = CourseOutline["modules"][number];
@@ -103,8 +106,15 @@ const closedBecause: Partial<Record<DenialCode, string>> = {
   course_unavailable: "No longer offered",
 };
 
+/** What the status badge reads: the enrolment's status and payment, and whether the course opens now. */
+export interface EnrolmentState {
+  status: MyEnrolment["status"];
+  paymentState: MyEnrolment["paymentState"];
+  access: { allowed: boolean; denial: DenialCode | null };
+}
+
 /** The enrolment's status as the learner reads it, with the tone of its badge. */
-export function enrolmentStatusText(enrolment: MyEnrolment): { label: string; tone: StatusTone } {
+export function enrolmentStatusText(enrolment: EnrolmentState): { label: string; tone: StatusTone } {
   const { access } = enrolment;
   switch (enrolment.status) {
     case "active":

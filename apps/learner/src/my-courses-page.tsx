@@ -1,6 +1,7 @@
 /**
- * "My courses", the signed-in learner's home: each enrolment as a card with its progress and its next step,
- * or, when the course does not open now, the reason in words.
+ * "My courses", the signed-in learner's home: what is due soon, then each enrolment as a card with its
+ * progress and its next step, or, when the course does not open now, the reason in words. Everything comes
+ * from one request (`dashboard.summary`), however many courses there are.
  */
 import { useTRPC } from "@learnops/ui/api-provider";
 import {
@@ -12,43 +13,31 @@ import {
   useDocumentTitle,
 } from "@learnops/ui/components";
 import { AppLink } from "@learnops/ui/navigation";
-import { useQueries, useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
-import {
-  type CourseOutline,
-  dateText,
-  enrolmentStatusText,
-  lessonsInOrder,
-  type MyEnrolment,
-  nextLesson,
-  progressOf,
-  withAccess,
-} from "./learning.ts";
+import { useQuery } from "@tanstack/react-query";
+import { type ReactNode, useId } from "react";
+import { type DashboardCourse, type DashboardSummary, dateText, enrolmentStatusText } from "./learning.ts";
 import { LearningNavigation, LockIcon, ProgressBar } from "./learning-parts.tsx";
 import { catalogueHref, courseHref, lessonHref } from "./routes.ts";
+
+/** Deadlines this close are shown on the home page (overdue ones always are). */
+const deadlineDays = 14;
 
 export function MyCoursesPage({ institutionName }: { institutionName: string | null }) {
   const trpc = useTRPC();
   useDocumentTitle("My courses · LearnOps");
-  const enrolments = useQuery(trpc.enrolments.mine.queryOptions(undefined, { select: withAccess }));
-  // Progress comes from each course's outline: what is completed, and which lesson opens next.
-  const outlines = useQueries({
-    queries: (enrolments.data ?? []).map((enrolment) =>
-      trpc.courses.outline.queryOptions({ courseId: enrolment.course.id }),
-    ),
-  });
+  const summary = useQuery(trpc.dashboard.summary.queryOptions({ deadlineDays }));
 
   let body: ReactNode;
-  if (enrolments.isPending) body = <LoadingState label="Loading your courses…" />;
-  else if (enrolments.isError) {
+  if (summary.isPending) body = <LoadingState label="Loading your courses…" />;
+  else if (summary.isError) {
     body = (
       <ErrorState
         title="Your courses could not be loaded"
-        error={enrolments.error}
-        onRetry={() => void enrolments.refetch()}
+        error={summary.error}
+        onRetry={() => void summary.refetch()}
       />
     );
-  } else if (enrolments.data.length === 0) {
+  } else if (summary.data.courses.length === 0) {
     body = (
       <EmptyState title="You are not enrolled in any course yet">
         Find one in the <AppLink href={catalogueHref}>course catalogue</AppLink>. Courses your employer or{" "}
@@ -56,24 +45,19 @@ export function MyCoursesPage({ institutionName }: { institutionName: string | n
       </EmptyState>
     );
   } else {
-    const cards = enrolments.data.map((enrolment, index) => ({ enrolment, outline: outlines[index] }));
     // Courses that open now first: they are where the learner goes on.
-    cards.sort(
-      (a, b) =>
-        Number(b.enrolment.access.allowed) - Number(a.enrolment.access.allowed) ||
-        a.enrolment.course.title.localeCompare(b.enrolment.course.title),
+    const courses = [...summary.data.courses].sort(
+      (a, b) => Number(b.access.allowed) - Number(a.access.allowed) || a.course.title.localeCompare(b.course.title),
     );
     body = (
-      <ul className="course-cards">
-        {cards.map(({ enrolment, outline }) => (
-          <EnrolmentCard
-            key={enrolment.id}
-            enrolment={enrolment}
-            outline={outline?.data ?? null}
-            outlineFailed={outline?.isError ?? false}
-          />
-        ))}
-      </ul>
+      <>
+        <ComingUp summary={summary.data} />
+        <ul className="course-cards">
+          {courses.map((course) => (
+            <CourseCard key={course.enrolmentId} course={course} />
+          ))}
+        </ul>
+      </>
     );
   }
 
@@ -93,19 +77,75 @@ export function MyCoursesPage({ institutionName }: { institutionName: string | n
   );
 }
 
-function EnrolmentCard({
-  enrolment,
-  outline,
-  outlineFailed,
-}: {
-  enrolment: MyEnrolment;
-  outline: CourseOutline | null;
-  outlineFailed: boolean;
-}) {
-  const status = enrolmentStatusText(enrolment);
-  const { access } = enrolment;
+/** Deadlines missed or near, and assignments still to pass, across every course; nothing when none. */
+function ComingUp({ summary }: { summary: DashboardSummary }) {
+  const headingId = useId();
+  const deadlines = summary.courses
+    .flatMap((course) => course.deadlines.map((deadline) => ({ ...deadline, course: course.course })))
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  // An assignment whose deadline is listed already is not listed twice.
+  const listed = new Set(deadlines.map((deadline) => deadline.targetId));
+  const assignments = summary.courses.flatMap((course) =>
+    course.status === "completed"
+      ? []
+      : course.pendingAssignments
+          .filter((assignment) => !listed.has(assignment.lessonId))
+          .map((assignment) => ({ ...assignment, course: course.course })),
+  );
+  if (!deadlines.length && !assignments.length) return null;
+  return (
+    <section className="card coming-up" aria-labelledby={headingId}>
+      <h2 id={headingId}>Coming up</h2>
+      {deadlines.length ? (
+        <>
+          <h3 className="coming-up-title">Deadlines in the next {summary.deadlineDays} days</h3>
+          <ul className="coming-up-list">
+            {deadlines.map((deadline) => (
+              <li key={deadline.deadlineId}>
+                <span className="coming-up-what">
+                  <AppLink href={courseHref(deadline.course.id)}>{deadline.title}</AppLink>
+                  <span className="meta">{deadline.course.title}</span>
+                </span>
+                <span className="coming-up-when">
+                  {deadline.overdue ? <StatusBadge tone="critical">Overdue</StatusBadge> : null}
+                  <span>
+                    Due {dateText(deadline.dueAt)}
+                    {deadline.extended ? <span className="meta"> (extended)</span> : null}
+                  </span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {assignments.length ? (
+        <>
+          <h3 className="coming-up-title">Assignments to pass</h3>
+          <ul className="coming-up-list">
+            {assignments.map((assignment) => (
+              <li key={assignment.lessonId}>
+                <span className="coming-up-what">
+                  <AppLink href={courseHref(assignment.course.id)}>{assignment.title}</AppLink>
+                  <span className="meta">{assignment.course.title}</span>
+                </span>
+                <span className="coming-up-when">
+                  {assignment.dueAt ? `Due ${dateText(assignment.dueAt)}` : "No deadline"}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function CourseCard({ course }: { course: DashboardCourse }) {
+  const status = enrolmentStatusText(course);
+  const { access, progress } = course;
+  const completed = course.status === "completed" || progress.completedAt !== null;
   const details = [
-    enrolment.cohort?.name,
+    course.cohort?.name,
     access.allowed && access.until ? `Open until ${dateText(access.until)}` : null,
   ].filter(Boolean);
 
@@ -113,52 +153,47 @@ function EnrolmentCard({
     <li className="course-card">
       <div className="course-card-head">
         <h2 className="course-card-title">
-          <AppLink href={courseHref(enrolment.course.id)}>{enrolment.course.title}</AppLink>
+          <AppLink href={courseHref(course.course.id)}>{course.course.title}</AppLink>
         </h2>
         <StatusBadge tone={status.tone}>{status.label}</StatusBadge>
       </div>
       {details.length ? <p className="meta">{details.join(" · ")}</p> : null}
-      {outline ? (
+      {completed && progress.completedLessons === 0 ? null : (
         <ProgressBar
-          of={enrolment.course.title}
-          progress={progressOf(lessonsInOrder(outline), outline.completedLessonIds)}
+          of={course.course.title}
+          progress={{ completed: progress.completedLessons, total: progress.totalLessons }}
+          percent={progress.percent}
         />
-      ) : outlineFailed ? (
-        <p className="meta">Your progress could not be loaded just now.</p>
-      ) : null}
+      )}
       {access.allowed ? null : (
         <p className="access-reason">
           <LockIcon />
           <span>{access.reason}</span>
         </p>
       )}
-      {access.allowed && outline ? (
-        <NextStep courseId={enrolment.course.id} outline={outline} completed={enrolment.status === "completed"} />
-      ) : null}
+      {access.allowed ? <NextStep course={course} completed={completed} /> : null}
     </li>
   );
 }
 
 /** The card's one action: start or continue with the next lesson that opens, or look back over the course. */
-function NextStep({ courseId, outline, completed }: { courseId: string; outline: CourseOutline; completed: boolean }) {
-  // A completed course is looked back over, whichever lessons were marked along the way.
-  const lesson = completed ? null : nextLesson(outline);
+function NextStep({ course, completed }: { course: DashboardCourse; completed: boolean }) {
+  const lesson = completed ? null : course.nextLesson;
   if (!lesson) {
     return (
-      <AppLink className="button button-secondary button-start" href={courseHref(courseId)}>
-        Review the course<span className="visually-hidden"> {outline.title}</span>
+      <AppLink className="button button-secondary button-start" href={courseHref(course.course.id)}>
+        Review the course<span className="visually-hidden"> {course.course.title}</span>
       </AppLink>
     );
   }
-  const started = outline.completedLessonIds.length > 0;
   return (
     <div className="next-step">
       <p className="next-step-lesson">
         <span className="meta">Next lesson</span> {lesson.title}
       </p>
-      <AppLink className="button button-primary button-start" href={lessonHref(courseId, lesson.id)}>
-        {started ? "Continue" : "Start"}
-        <span className="visually-hidden"> {outline.title}</span>
+      <AppLink className="button button-primary button-start" href={lessonHref(course.course.id, lesson.id)}>
+        {course.progress.completedLessons > 0 ? "Continue" : "Start"}
+        <span className="visually-hidden"> {course.course.title}</span>
       </AppLink>
     </div>
   );

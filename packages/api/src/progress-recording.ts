@@ -169,7 +169,6 @@ export async function recordProgressEvents(
         const decision = decisions.get(event.lessonId);
         if (decision?.allowed) return true;
         results[index] = rejected(index, "access_denied", decision?.reason ?? "Lesson was not found");
-        firstInBatch.delete(event.idempotencyKey);
         return false;
       });
     }
@@ -207,10 +206,10 @@ export async function recordProgressEvents(
       if (results[index]) continue;
       const first = firstInBatch.get(event.idempotencyKey);
       const firstResult = first ? results[first.index] : undefined;
-      if (!first || !firstResult || firstResult.status === "rejected") {
-        results[index] = firstResult
-          ? { ...firstResult, index }
-          : rejected(index, "invalid_event", "An earlier event of this batch with the same key was refused");
+      if (!first || !firstResult) throw new Error("a repeated key has no first occurrence");
+      if (firstResult.status === "rejected") {
+        // Refused like its first occurrence (say, access denied): nothing of either was logged.
+        results[index] = { ...firstResult, index };
       } else if (first.hash !== hash) {
         results[index] = rejected(
           index,

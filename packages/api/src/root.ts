@@ -7,6 +7,7 @@ import { clientGroupsRouter } from "./routers/client-groups.ts";
 import { cohortsRouter } from "./routers/cohorts.ts";
 import { contractsRouter } from "./routers/contracts.ts";
 import { coursesRouter } from "./routers/courses.ts";
+import { dashboardRouter } from "./routers/dashboard.ts";
 import { enrolmentsRouter } from "./routers/enrolments.ts";
 import { identityProvidersRouter } from "./routers/identity-providers.ts";
 import { importsRouter } from "./routers/imports.ts";
@@ -19,6 +20,7 @@ import { paymentsRouter } from "./routers/payments.ts";
 import { peopleRouter } from "./routers/people.ts";
 import { programsRouter } from "./routers/programs.ts";
 import { progressRouter } from "./routers/progress.ts";
+import { progressReportsRouter } from "./routers/progress-reports.ts";
 import { promotionsRouter } from "./routers/promotions.ts";
 import { supportRouter } from "./routers/support.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -33,6 +35,7 @@ export const appRouter = router({
   cohorts: cohortsRouter,
   contracts: contractsRouter,
   courses: coursesRouter,
+  dashboard: dashboardRouter,
   enrolments: enrolmentsRouter,
   imports: importsRouter,
   learners: learnersRouter,
@@ -45,6 +48,7 @@ export const appRouter = router({
   people: peopleRouter,
   programs: programsRouter,
   progress: progressRouter,
+  progressReports: progressReportsRouter,
   promotions: promotionsRouter,
   support: supportRouter,
 });

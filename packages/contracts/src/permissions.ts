@@ -29,5 +29,6 @@ export const permission = z.enum([
   "contracts.manage",
   "promotions.manage",
   "learners.search",
+  "progress.read",
 ]);
 export type Permission = z.infer<typeof permission>;

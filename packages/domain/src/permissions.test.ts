@@ -10,10 +10,10 @@ describe("the permission table", () => {
     }
   });
 
-  it("gives learners and instructors no administrative permission", () => {
+  it("gives learners no administrative permission, and instructors only reading their cohorts' progress", () => {
     for (const permission of permissions) {
       expect(hasPermission("learner", permission)).toBe(false);
-      expect(hasPermission("instructor", permission)).toBe(false);
+      expect(hasPermission("instructor", permission)).toBe(permission === "progress.read");
     }
   });
 

@@ -13,8 +13,9 @@ export const permissions: readonly Permission[] = permission.options;
  */
 export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   learner: [],
-  instructor: [],
-  client_manager: ["users.read", "memberships.read", "enrolments.read", "learners.search"],
+  // Instructors read the progress of their own cohorts' learners only (the reports scope them).
+  instructor: ["progress.read"],
+  client_manager: ["users.read", "memberships.read", "enrolments.read", "learners.search", "progress.read"],
   support_agent: [
     "users.read",
     "memberships.read",
@@ -26,6 +27,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     "enrolments.read",
     "access.inspect",
     "learners.search",
+    "progress.read",
   ],
   course_admin: [
     "institution.update_branding",
@@ -48,6 +50,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     "contracts.manage",
     "promotions.manage",
     "learners.search",
+    "progress.read",
   ],
   platform_admin: permissions,
 };

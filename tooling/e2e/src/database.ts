@@ -202,3 +202,65 @@ export async function addLinkRequest(request: { identityProviderId: string; name
     if (rowCount !== 1) throw new Error(`no link request for ${request.email}`);
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Enrolments and progress
+// ---------------------------------------------------------------------------------------------------------
+
+/** Enrols a person in a course of the institution (an active manual grant), for a test of their own progress. */
+export async function enrol(email: string, institutionSlug: string, courseCode: string): Promise<void> {
+  await withDatabase(async (client) => {
+    const { rowCount } = await client.query(
+      `insert into enrolments (institution_id, user_id, course_id, source, status)
+         select i.id, u.id, c.id, 'manual_grant', 'active'
+           from institutions i
+           join courses c on c.institution_id = i.id and c.code = $3
+           join users u on u.email = $2
+          where i.slug = $1`,
+      [institutionSlug, email, courseCode],
+    );
+    if (rowCount !== 1) throw new Error(`could not enrol ${email} in ${courseCode} at ${institutionSlug}`);
+  });
+}
+
+/**
+ * A published course of one reading lesson with `learners` learners enrolled, none started, enrolled `daysAgo`
+ * days ago: enough rows for a report to need more than one page. Returns the course's title.
+ */
+export async function crowdedCourse(institutionSlug: string, learners: number, daysAgo = 20): Promise<string> {
+  const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const title = `Crowded course ${suffix}`;
+  await withDatabase(async (client) => {
+    await client.query("begin");
+    try {
+      await client.query(
+        `with i as (select id from institutions where slug = $1),
+              c as (insert into courses (institution_id, code, title, status)
+                      select id, $2, $3, 'published' from i returning id, institution_id),
+              m as (insert into modules (institution_id, course_id, position, title)
+                      select institution_id, id, 0, 'Only module' from c returning id, course_id, institution_id)
+         insert into lessons (institution_id, course_id, module_id, position, title, kind, content_url, content_provider)
+           select institution_id, course_id, id, 0, 'Only lesson', 'reading', 'https://content.example.org/read', 'SharePoint'
+             from m`,
+        [institutionSlug, `crowded-${suffix}`, title],
+      );
+      await client.query(
+        `with i as (select id from institutions where slug = $1),
+              u as (insert into users (email, display_name, email_verified_at)
+                      select 'crowd-' || n || '.' || $2 || '@example.org', 'Crowd Learner ' || lpad(n::text, 2, '0'), now()
+                        from generate_series(1, $3) n returning id),
+              ms as (insert into memberships (institution_id, user_id, role) select i.id, u.id, 'learner' from i, u)
+         insert into enrolments (institution_id, user_id, course_id, source, status, created_at)
+           select i.id, u.id, (select id from courses where code = $4), 'manual_grant', 'active',
+                  now() - make_interval(days => $5)
+             from i, u`,
+        [institutionSlug, suffix, learners, `crowded-${suffix}`, daysAgo],
+      );
+      await client.query("commit");
+    } catch (error) {
+      await client.query("rollback");
+      throw error;
+    }
+  });
+  return title;
+}

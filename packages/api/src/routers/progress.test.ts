@@ -128,6 +128,18 @@ describe("progress.record", () => {
     ).toMatchObject({ status: "rejected", code: "access_denied" });
   });
 
+  it("refuses a lesson whose prerequisites are incomplete, naming them", async () => {
+    const ada = await as("ada.learner@example.org");
+    expect(
+      await ada.progress.record({
+        type: "lesson_started",
+        idempotencyKey: key(),
+        lessonId: await lessonId("infection-control", "Audit your ward"),
+        occurredAt: minutesAgo(2),
+      }),
+    ).toMatchObject({ status: "rejected", code: "access_denied", reason: "Complete Standard precautions quiz first" });
+  });
+
   it("refuses an event from the future", async () => {
     const ada = await as("ada.learner@example.org");
     expect(
@@ -146,6 +158,8 @@ describe("progress.recordMany", () => {
     const ada = await as("ada.learner@example.org");
     const reading = await lessonId("infection-control", "Standard precautions");
     const good = { type: "lesson_started", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(9) };
+    // Behind an incomplete prerequisite, and sent twice.
+    const shut = { ...good, idempotencyKey: key(), lessonId: await lessonId("infection-control", "Audit your ward") };
     const { results } = await ada.progress.recordMany({
       events: [
         good,
@@ -154,6 +168,8 @@ describe("progress.recordMany", () => {
         { ...good, idempotencyKey: key(), type: "quiz_attempted", score: 3, maxScore: 5 },
         good,
         { type: "lesson_completed", idempotencyKey: key(), lessonId: reading, occurredAt: minutesAgo(8) },
+        shut,
+        shut,
       ],
     });
     expect(results.map((result) => [result.index, result.status, "code" in result ? result.code : null])).toEqual([
@@ -163,6 +179,8 @@ describe("progress.recordMany", () => {
       [3, "rejected", "wrong_lesson_kind"],
       [4, "duplicate", null],
       [5, "accepted", null],
+      [6, "rejected", "access_denied"],
+      [7, "rejected", "access_denied"],
     ]);
     expect(results[1]).toMatchObject({ reason: expect.stringContaining("idempotencyKey") });
   });
@@ -179,6 +197,38 @@ describe("progress.recordMany", () => {
     const refusal = await ada.progress.recordMany({ events }).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(TRPCError);
     expect(refusal).toMatchObject({ code: "BAD_REQUEST" });
+  });
+});
+
+describe("concurrent recording", () => {
+  it("serialises one learner's batches, so projections match a rebuild however the requests interleave", async () => {
+    const medication = await courseId("medication-safety");
+    const lessons = await Promise.all([
+      lessonId("medication-safety", "Reading a prescription chart"),
+      lessonId("medication-safety", "Case study: a near miss"),
+    ]);
+    const ada = await as("ada.learner@example.org");
+    const batches = Array.from({ length: 6 }, (_, batch) =>
+      Array.from({ length: 10 }, (_, n) => ({
+        type: n % 3 === 0 ? "lesson_completed" : "lesson_started",
+        idempotencyKey: key(),
+        lessonId: lessons[(batch + n) % 2],
+        occurredAt: minutesAgo(100 - batch * 10 - n),
+      })),
+    );
+    const answers = await Promise.all(batches.map((events) => ada.progress.recordMany({ events })));
+    expect(answers.flatMap((answer) => answer.results).every((result) => result.status === "accepted")).toBe(true);
+    const projection = () =>
+      db
+        .selectFrom("lesson_progress")
+        .select(["lesson_id", "started_at", "completed_at", "last_activity_at", "event_count"])
+        .where("course_id", "=", medication)
+        .orderBy("lesson_id")
+        .execute();
+    const incremental = await projection();
+    expect(incremental.map((row) => row.event_count)).toEqual([30, 30]);
+    await (await as("chloe.admin@example.org")).progress.rebuild({ courseId: medication });
+    expect(await projection()).toEqual(incremental);
   });
 });
 
@@ -530,7 +580,12 @@ describe("rebuilding projections from the event log", () => {
     for (const learner of learners) await chloe.progress.rebuild({ userId: learner });
     expect(await snapshot()).toEqual(incremental);
     expect(
-      await db.selectFrom("audit_events").select("action").where("action", "=", "progress.rebuilt").execute(),
+      await db
+        .selectFrom("audit_events")
+        .select("action")
+        .where("action", "=", "progress.rebuilt")
+        .where("target_id", "in", [lab.id, ...learners])
+        .execute(),
     ).toHaveLength(1 + learners.length);
   }, 120_000);
 });
