@@ -318,6 +318,39 @@ const declarations: Record<string, Declaration> = {
   },
   "programs.list": { kind: "list", role: "course_admin" },
   "programs.update": { kind: "record", role: "course_admin", input: (f) => ({ programId: f.programId, title: "X" }) },
+  "progress.completionRules": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
+  "progress.course": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
+  "progress.rebuild": { kind: "record", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
+  // Recording answers per event: Northwind's lesson is `lesson_not_found`, and the answer names nothing of it.
+  "progress.record": {
+    kind: "list",
+    role: "course_admin",
+    input: (f) => ({
+      type: "lesson_started",
+      idempotencyKey: "foreign-lesson-1",
+      lessonId: f.lessonId,
+      occurredAt: "2026-01-01T00:00:00Z",
+    }),
+  },
+  "progress.recordMany": {
+    kind: "list",
+    role: "course_admin",
+    input: (f) => ({
+      events: [
+        {
+          type: "lesson_started",
+          idempotencyKey: "foreign-lesson-2",
+          lessonId: f.lessonId,
+          occurredAt: "2026-01-01T00:00:00Z",
+        },
+      ],
+    }),
+  },
+  "progress.setCompletionRules": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({ courseId: f.courseId, rules: { quizMinimumPercent: { [f.lessonId]: 50 } } }),
+  },
   "promotions.create": {
     kind: "record",
     role: "course_admin",

@@ -12,14 +12,18 @@ import {
   loadCourseStructures,
   loadEventsForRebuild,
   loadLearnerLessonEvents,
+  loadLearnerLessonStates,
   lockLearnerProgress,
+  type StoredLessonProgress,
   writeCourseProgress,
   writeLessonProgressAndRead,
 } from "@learnops/db/queries/progress";
 import {
   type CourseStructure,
+  continueLessonProgress,
   evaluateCourseProgress,
   foldLessonProgress,
+  type LessonProgress,
   type LoggedProgressEvent,
 } from "@learnops/domain/progress";
 import { courseCompletedJob } from "@learnops/jobs/queues";
@@ -61,7 +65,35 @@ export function toCourseStructure(row: CourseStructureRow): CourseStructure {
   };
 }
 
-function toLoggedEvent(row: LoggedEventRow): LoggedProgressEvent {
+/**
+ * A stored row as the state the fold continues from; null when it cannot be trusted for that (no events
+ * folded into it, or a video row written before the watched stretches were kept).
+ */
+function toLessonProgress(row: StoredLessonProgress): LessonProgress | null {
+  if (row.event_count === 0) return null;
+  if ((row.watched_seconds ?? 0) > 0 && row.watched_ranges.length === 0) return null;
+  const date = (value: Date | null) => (value === null ? null : new Date(value));
+  return {
+    startedAt: date(row.started_at),
+    completedAt: date(row.completed_at),
+    lastActivityAt: date(row.last_activity_at),
+    eventCount: row.event_count,
+    watchedSeconds: row.watched_seconds,
+    durationSeconds: row.duration_seconds,
+    watchedFraction: row.watched_fraction,
+    lastPositionSeconds: row.last_position_seconds,
+    bestScore: row.best_score,
+    bestMaxScore: row.best_max_score,
+    bestScorePercent: row.best_score_percent,
+    quizAttempts: row.quiz_attempts,
+    liveMinutes: row.live_minutes,
+    downloadedAt: date(row.downloaded_at),
+    assignmentPassedAt: date(row.assignment_passed_at),
+    watchedStretches: row.watched_ranges,
+  };
+}
+
+export function toLoggedEvent(row: LoggedEventRow): LoggedProgressEvent {
   return {
     type: row.type as LoggedProgressEvent["type"],
     occurredAt: new Date(row.occurred_at),
@@ -89,32 +121,62 @@ export async function refreshLearnerProgress(
   services: ProjectionServices,
   /** The courses' structures when the caller has loaded them already (the recording has). */
   loaded?: ReadonlyMap<string, CourseStructureRow>,
+  /**
+   * The events just logged, by lesson: folded onto the stored rows when they are later than everything folded
+   * there (the domain says when); without them, or when the domain declines, the lesson's log is refolded.
+   */
+  newEvents?: ReadonlyMap<string, readonly LoggedProgressEvent[]>,
 ): Promise<void> {
   const courseIds = [...lessonsByCourse.keys()];
   const lessonIds = [...lessonsByCourse.values()].flatMap((lessons) => [...lessons]);
-  const [events, structures] = await Promise.all([
-    loadLearnerLessonEvents(trx, learner.userId, lessonIds),
-    loaded && courseIds.every((id) => loaded.has(id)) ? loaded : loadCourseStructures(trx, courseIds),
-  ]);
+  const structures =
+    loaded && courseIds.every((id) => loaded.has(id)) ? loaded : await loadCourseStructures(trx, courseIds);
+  const kinds = new Map<string, LessonKind>();
+  for (const structure of structures.values()) {
+    for (const lesson of structure.lessons) kinds.set(lesson.id, lesson.kind as LessonKind);
+  }
+  const rulesOf = new Map(
+    [...structures.values()].map((structure) => [structure.id, completionRulesOf(structure.settings)]),
+  );
+
+  // Fold the new events onto the stored rows where the domain can; the whole log of the other lessons.
+  const folded = new Map<string, LessonProgress>();
+  if (newEvents) {
+    const stored = await loadLearnerLessonStates(trx, learner.userId, lessonIds);
+    for (const row of stored) {
+      const kind = kinds.get(row.lesson_id);
+      const rules = rulesOf.get(row.course_id);
+      const events = newEvents.get(row.lesson_id);
+      const previous = toLessonProgress(row);
+      if (!kind || !rules || !events || !previous) continue;
+      const progress = continueLessonProgress({ id: row.lesson_id, kind }, previous, events, rules);
+      if (progress) folded.set(row.lesson_id, progress);
+    }
+  }
+  const refold = lessonIds.filter((id) => !folded.has(id));
   const eventsByLesson = new Map<string, LoggedProgressEvent[]>();
-  for (const row of events) {
+  for (const row of await loadLearnerLessonEvents(trx, learner.userId, refold)) {
     eventsByLesson.set(row.lesson_id, [...(eventsByLesson.get(row.lesson_id) ?? []), toLoggedEvent(row)]);
   }
+  for (const lessonId of refold) {
+    const kind = kinds.get(lessonId);
+    const events = eventsByLesson.get(lessonId) ?? [];
+    const courseId = [...lessonsByCourse].find(([, lessons]) => lessons.has(lessonId))?.[0];
+    const rules = courseId ? rulesOf.get(courseId) : undefined;
+    if (!kind || !rules || !events.length) continue;
+    folded.set(lessonId, foldLessonProgress({ id: lessonId, kind }, events, rules));
+  }
+
   const lessonRows: LessonProgressRow[] = [];
   for (const [courseId, lessons] of lessonsByCourse) {
-    const structure = structures.get(courseId);
-    if (!structure) continue;
-    const rules = completionRulesOf(structure.settings);
-    for (const lesson of structure.lessons) {
-      if (!lessons.has(lesson.id)) continue;
-      const lessonEvents = eventsByLesson.get(lesson.id) ?? [];
-      if (!lessonEvents.length) continue;
-      const progress = foldLessonProgress({ id: lesson.id, kind: lesson.kind as LessonKind }, lessonEvents, rules);
+    for (const lessonId of lessons) {
+      const progress = folded.get(lessonId);
+      if (!progress) continue;
       lessonRows.push({
         institution_id: learner.institutionId,
         user_id: learner.userId,
         course_id: courseId,
-        lesson_id: lesson.id,
+        lesson_id: lessonId,
         started_at: progress.startedAt,
         completed_at: progress.completedAt,
         last_activity_at: progress.lastActivityAt,
@@ -130,6 +192,7 @@ export async function refreshLearnerProgress(
         live_minutes: progress.liveMinutes,
         downloaded_at: progress.downloadedAt,
         assignment_passed_at: progress.assignmentPassedAt,
+        watched_ranges: JSON.stringify(progress.watchedStretches),
         updated_at: services.now,
       });
     }

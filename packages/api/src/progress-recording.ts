@@ -20,7 +20,7 @@ import {
 } from "@learnops/db/queries/progress";
 import { withTenant } from "@learnops/db/tenancy";
 import { decideAccess } from "@learnops/domain/access";
-import { eventFitsLesson, fittingEventTypes } from "@learnops/domain/progress";
+import { eventFitsLesson, fittingEventTypes, type LoggedProgressEvent } from "@learnops/domain/progress";
 import type { PgBoss } from "pg-boss";
 import { toAccessFacts } from "./access-decisions.ts";
 import { refreshLearnerProgress } from "./progress-projections.ts";
@@ -223,11 +223,13 @@ export async function recordProgressEvents(
 
     if (inserted.length) {
       const lessonsByCourse = new Map<string, Set<string>>();
+      const newEvents = new Map<string, LoggedProgressEvent[]>();
       for (const row of rows) {
         if (!idByKey.has(row.idempotency_key)) continue;
         lessonsByCourse.set(row.course_id, (lessonsByCourse.get(row.course_id) ?? new Set()).add(row.lesson_id));
+        newEvents.set(row.lesson_id, [...(newEvents.get(row.lesson_id) ?? []), loggedEventOf(row)]);
       }
-      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs }, structures);
+      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs }, structures, newEvents);
     }
     return results as ProgressItemResult[];
   };
@@ -238,6 +240,22 @@ export async function recordProgressEvents(
     if (!db.isTransaction) await lockLearnerProgress(trx, learner.userId);
     return record(trx);
   });
+}
+
+/** An event just logged, as the fold reads it. */
+function loggedEventOf(row: NewProgressEvent): LoggedProgressEvent {
+  return {
+    type: row.type as LoggedProgressEvent["type"],
+    occurredAt: row.occurred_at,
+    idempotencyKey: row.idempotency_key,
+    positionSeconds: row.position_seconds,
+    durationSeconds: row.duration_seconds,
+    watchedRanges: row.watched_ranges ? (JSON.parse(row.watched_ranges) as [number, number][]) : [],
+    score: row.score,
+    maxScore: row.max_score,
+    passed: row.passed,
+    minutes: row.minutes,
+  };
 }
 
 /** Every lesson of the loaded courses, with what recording needs of it. */

@@ -748,6 +748,7 @@ async function insertDemoProgress(
     live_minutes: number | null;
     downloaded_at: Date | null;
     assignment_passed_at: Date | null;
+    watched_ranges: string;
   } = {
     watched_seconds: null,
     duration_seconds: null,
@@ -760,6 +761,7 @@ async function insertDemoProgress(
     live_minutes: null,
     downloaded_at: null,
     assignment_passed_at: null,
+    watched_ranges: "[]",
   };
   const row = (
     key: string,
@@ -791,6 +793,7 @@ async function insertDemoProgress(
         duration_seconds: 720,
         watched_fraction: 1,
         last_position_seconds: 720,
+        watched_ranges: JSON.stringify([[0, 720]]),
       }),
       row("infection-control/precautions", { started: -19, completed: -19, last: -19, events: 1 }),
       row("infection-control/poster", { started: -18, completed: -18, last: -18, events: 1, downloaded_at: at(-18) }),
@@ -813,6 +816,7 @@ async function insertDemoProgress(
         duration_seconds: 900,
         watched_fraction: 0.4,
         last_position_seconds: 360,
+        watched_ranges: JSON.stringify([[0, 360]]),
       }),
     ])
     .execute();

@@ -279,6 +279,7 @@ export interface LessonProgress {
   updated_at: Generated<Timestamp>;
   user_id: string;
   watched_fraction: number | null;
+  watched_ranges: Generated<Json>;
   watched_seconds: number | null;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type CourseStructure,
   completionRuleProblems,
+  continueLessonProgress,
   evaluateCourseProgress,
   eventFitsLesson,
   foldLessonProgress,
@@ -177,6 +178,55 @@ describe("folding a lesson's events", () => {
         rules(),
       ),
     ).toMatchObject({ startedAt: at(2), completedAt: at(5) });
+  });
+});
+
+describe("folding later events onto a lesson's progress", () => {
+  const kinds = ["video", "reading", "resource", "quiz", "assignment", "live_session"] as const;
+  const eventOf = (kind: (typeof kinds)[number], minute: number, random: () => number): LoggedProgressEvent => {
+    switch (kind) {
+      case "video": {
+        const start = Math.floor(random() * 80);
+        return video(minute, [[start, start + Math.floor(random() * 30)]]);
+      }
+      case "quiz":
+        return quiz(minute, Math.floor(random() * 11), 10, random() < 0.5);
+      case "live_session":
+        return event("live_session_attended", minute, { minutes: Math.floor(random() * 20) });
+      case "assignment":
+        return event(random() < 0.3 ? "assignment_passed" : "lesson_started", minute);
+      case "resource":
+        return event(random() < 0.3 ? "resource_downloaded" : "lesson_started", minute);
+      default:
+        return event(random() < 0.3 ? "lesson_completed" : "lesson_started", minute);
+    }
+  };
+  const demanding = rules({ minimumQuizPercent: 70, liveSessionMinimumMinutes: 30, videoWatchedFraction: 0.8 });
+
+  it("gives what the whole fold gives, for every kind and any split of an ordered stream", () => {
+    const random = seeded(11);
+    for (const kind of kinds) {
+      const lesson = { id: Q, kind };
+      for (let round = 0; round < 30; round++) {
+        const events = Array.from({ length: 1 + Math.floor(random() * 12) }, (_, n) => eventOf(kind, n * 2, random));
+        const split = Math.floor(random() * events.length);
+        const head = foldLessonProgress(lesson, events.slice(0, split), demanding);
+        expect(continueLessonProgress(lesson, head, shuffled(events.slice(split), random), demanding)).toEqual(
+          foldLessonProgress(lesson, shuffled(events, random), demanding),
+        );
+      }
+    }
+  });
+
+  it("declines events older than what it has folded, and a longer video than it measured", () => {
+    const lesson = { id: Q, kind: "video" as const };
+    const head = foldLessonProgress(lesson, [video(5, [[0, 50]])], rules());
+    expect(continueLessonProgress(lesson, head, [video(4, [[50, 60]])], rules())).toBeNull();
+    expect(continueLessonProgress(lesson, head, [video(6, [[50, 60]], 200)], rules())).toBeNull();
+    expect(continueLessonProgress(lesson, head, [video(6, [[50, 95]])], rules())).toMatchObject({
+      completedAt: at(6),
+      watchedStretches: [[0, 95]],
+    });
   });
 });
 

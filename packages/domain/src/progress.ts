@@ -62,6 +62,8 @@ export interface LessonProgress {
   liveMinutes: number | null;
   downloadedAt: Date | null;
   assignmentPassedAt: Date | null;
+  /** The merged watched stretches (sorted, disjoint), kept so later events can be folded onto this state. */
+  watchedStretches: [number, number][];
 }
 
 /** Events in occurrence order; the idempotency key (unique per learner) breaks ties so the order is total. */
@@ -71,29 +73,17 @@ function byOccurrence(a: LoggedProgressEvent, b: LoggedProgressEvent): number {
   return a.idempotencyKey < b.idempotencyKey ? -1 : a.idempotencyKey > b.idempotencyKey ? 1 : 0;
 }
 
-function earliest(events: readonly LoggedProgressEvent[]): Date | null {
-  let found: Date | null = null;
-  for (const event of events) if (!found || event.occurredAt < found) found = event.occurredAt;
-  return found;
-}
-
-function earlierOf(a: Date | null, b: Date | null): Date | null {
-  if (!a) return b;
-  if (!b) return a;
-  return a <= b ? a : b;
-}
-
 /**
  * Watched stretches of one video, kept merged (sorted, disjoint, clamped to the video) with their total, so
  * adding one more range costs the number of stretches, not a sort of everything watched so far.
  */
 export class WatchedRanges {
-  private readonly stretches: [number, number][] = [];
-  private covered = 0;
+  private readonly stretches: [number, number][];
   private readonly limit: number;
 
-  constructor(limit: number) {
+  constructor(limit: number, stretches: readonly (readonly [number, number])[] = []) {
     this.limit = limit;
+    this.stretches = stretches.map(([start, end]) => [start, end]);
   }
 
   add(range: readonly [number, number]): void {
@@ -108,15 +98,20 @@ export class WatchedRanges {
       const [touchedStart, touchedEnd] = this.stretches[last] as [number, number];
       start = Math.min(start, touchedStart);
       end = Math.max(end, touchedEnd);
-      this.covered -= touchedEnd - touchedStart;
       last++;
     }
     this.stretches.splice(first, last - first, [start, end]);
-    this.covered += end - start;
   }
 
+  /** Summed in order from the stretches alone, so a state rebuilt from them gives the very same number. */
   get length(): number {
-    return this.covered;
+    let total = 0;
+    for (const [start, end] of this.stretches) total += end - start;
+    return total;
+  }
+
+  toArray(): [number, number][] {
+    return this.stretches.map(([start, end]) => [start, end]);
   }
 }
 
@@ -132,20 +127,13 @@ export function quizThreshold(lessonId: string, rules: CompletionRules): number 
   return rules.quizMinimumPercent[lessonId] ?? rules.minimumQuizPercent;
 }
 
-/** Folds one learner's events for one lesson (in any order, duplicates already removed) into its progress. */
-export function foldLessonProgress(
-  lesson: { id: string; kind: LessonKind },
-  events: readonly LoggedProgressEvent[],
-  rules: CompletionRules,
-): LessonProgress {
-  const sorted = events.toSorted(byOccurrence);
-  const ofType = (type: ProgressEventType) => sorted.filter((event) => event.type === type);
-  const last = sorted.at(-1);
-  const progress: LessonProgress = {
-    startedAt: earliest(sorted),
+/** The progress of a lesson nobody has done anything in yet. */
+export function emptyLessonProgress(): LessonProgress {
+  return {
+    startedAt: null,
     completedAt: null,
-    lastActivityAt: last ? last.occurredAt : null,
-    eventCount: sorted.length,
+    lastActivityAt: null,
+    eventCount: 0,
     watchedSeconds: null,
     durationSeconds: null,
     watchedFraction: null,
@@ -157,78 +145,112 @@ export function foldLessonProgress(
     liveMinutes: null,
     downloadedAt: null,
     assignmentPassedAt: null,
+    watchedStretches: [],
   };
-  const completions = ofType("lesson_completed");
+}
 
-  switch (lesson.kind) {
-    case "reading":
-      progress.completedAt = earliest(completions);
-      break;
-    case "resource":
-      progress.downloadedAt = earliest(ofType("resource_downloaded"));
-      progress.completedAt = earlierOf(earliest(completions), progress.downloadedAt);
-      break;
-    case "video": {
-      const videoEvents = ofType("video_progress");
-      if (videoEvents.length) {
-        const duration = Math.max(...videoEvents.map((event) => event.durationSeconds ?? 0));
-        const watchedRanges = new WatchedRanges(duration);
-        for (const event of videoEvents) {
-          for (const range of event.watchedRanges) watchedRanges.add(range);
+/** Folds one learner's events for one lesson (in any order, duplicates already removed) into its progress. */
+export function foldLessonProgress(
+  lesson: { id: string; kind: LessonKind },
+  events: readonly LoggedProgressEvent[],
+  rules: CompletionRules,
+): LessonProgress {
+  const progress = continueLessonProgress(lesson, emptyLessonProgress(), events, rules);
+  if (!progress) throw new Error("a fold from nothing always continues");
+  return progress;
+}
+
+/**
+ * Folds more events onto a lesson's progress, as `foldLessonProgress` would have had it seen them all: possible
+ * when every new event happened after the last one folded, and no new video duration exceeds the one the
+ * watched share was measured against. Otherwise null, and the caller folds the lesson's whole log.
+ */
+export function continueLessonProgress(
+  lesson: { id: string; kind: LessonKind },
+  previous: LessonProgress,
+  events: readonly LoggedProgressEvent[],
+  rules: CompletionRules,
+): LessonProgress | null {
+  const sorted = events.toSorted(byOccurrence);
+  const after = previous.lastActivityAt;
+  if (after && sorted.some((event) => event.occurredAt <= after)) return null;
+
+  const progress: LessonProgress = { ...previous, watchedStretches: previous.watchedStretches };
+  const videoEvents = sorted.filter((event) => event.type === "video_progress");
+  const newDuration = Math.max(0, ...videoEvents.map((event) => event.durationSeconds ?? 0));
+  if (videoEvents.length && previous.durationSeconds !== null && newDuration > previous.durationSeconds) return null;
+  const duration = Math.max(newDuration, previous.durationSeconds ?? 0);
+  const watched = new WatchedRanges(duration, previous.watchedStretches);
+  const threshold = quizThreshold(lesson.id, rules);
+
+  for (const event of sorted) {
+    const at = event.occurredAt;
+    progress.startedAt ??= at;
+    progress.lastActivityAt = at;
+    progress.eventCount += 1;
+    switch (lesson.kind) {
+      case "reading":
+        if (event.type === "lesson_completed") progress.completedAt ??= at;
+        break;
+      case "resource":
+        if (event.type === "resource_downloaded") progress.downloadedAt ??= at;
+        if (event.type === "resource_downloaded" || event.type === "lesson_completed") progress.completedAt ??= at;
+        break;
+      case "video":
+        if (event.type === "video_progress") {
+          for (const range of event.watchedRanges) watched.add(range);
+          progress.lastPositionSeconds = event.positionSeconds;
           // The first moment the merged ranges reach the rule's share completes the lesson.
-          if (!progress.completedAt && duration > 0 && rules.videoWatchedFraction > 0) {
-            if (watchedRanges.length / duration >= rules.videoWatchedFraction) progress.completedAt = event.occurredAt;
+          if (
+            rules.videoWatchedFraction > 0 &&
+            duration > 0 &&
+            watched.length / duration >= rules.videoWatchedFraction
+          ) {
+            progress.completedAt ??= at;
           }
         }
-        const watched = watchedRanges.length;
-        progress.durationSeconds = duration;
-        progress.watchedSeconds = watched;
-        progress.watchedFraction = duration > 0 ? watched / duration : 0;
-        progress.lastPositionSeconds = videoEvents.at(-1)?.positionSeconds ?? null;
-      }
-      // With no share to watch, the first sign of the video (or the player's "completed") completes it.
-      if (rules.videoWatchedFraction === 0) {
-        progress.completedAt = earlierOf(earliest(completions), earliest(videoEvents));
-      }
-      break;
-    }
-    case "quiz": {
-      const attempts = ofType("quiz_attempted");
-      const threshold = quizThreshold(lesson.id, rules);
-      progress.quizAttempts = attempts.length;
-      for (const attempt of attempts) {
-        const score = attempt.score ?? 0;
-        const maxScore = attempt.maxScore ?? 1;
-        const percent = (100 * score) / maxScore;
-        if (progress.bestScorePercent === null || percent > progress.bestScorePercent) {
-          progress.bestScorePercent = percent;
-          progress.bestScore = score;
-          progress.bestMaxScore = maxScore;
+        // With no share to watch, the first sign of the video (or the player's "completed") completes it.
+        if (
+          rules.videoWatchedFraction === 0 &&
+          (event.type === "video_progress" || event.type === "lesson_completed")
+        ) {
+          progress.completedAt ??= at;
         }
-        const qualifies = threshold === null ? attempt.passed !== false : percent >= threshold;
-        if (qualifies && !progress.completedAt) progress.completedAt = attempt.occurredAt;
-      }
-      break;
-    }
-    case "assignment": {
-      progress.assignmentPassedAt = earliest(ofType("assignment_passed"));
-      progress.completedAt = rules.assignmentsMustPass
-        ? progress.assignmentPassedAt
-        : earlierOf(progress.assignmentPassedAt, earliest(completions));
-      break;
-    }
-    case "live_session": {
-      const attendances = ofType("live_session_attended");
-      let minutes = 0;
-      for (const attendance of attendances) {
-        minutes += attendance.minutes ?? 0;
-        if (!progress.completedAt && minutes >= rules.liveSessionMinimumMinutes) {
-          progress.completedAt = attendance.occurredAt;
+        break;
+      case "quiz":
+        if (event.type === "quiz_attempted") {
+          const score = event.score ?? 0;
+          const maxScore = event.maxScore ?? 1;
+          const percent = (100 * score) / maxScore;
+          progress.quizAttempts += 1;
+          if (progress.bestScorePercent === null || percent > progress.bestScorePercent) {
+            progress.bestScorePercent = percent;
+            progress.bestScore = score;
+            progress.bestMaxScore = maxScore;
+          }
+          if (threshold === null ? event.passed !== false : percent >= threshold) progress.completedAt ??= at;
         }
-      }
-      progress.liveMinutes = attendances.length ? minutes : null;
-      break;
+        break;
+      case "assignment":
+        if (event.type === "assignment_passed") {
+          progress.assignmentPassedAt ??= at;
+          progress.completedAt ??= at;
+        }
+        if (event.type === "lesson_completed" && !rules.assignmentsMustPass) progress.completedAt ??= at;
+        break;
+      case "live_session":
+        if (event.type === "live_session_attended") {
+          progress.liveMinutes = (progress.liveMinutes ?? 0) + (event.minutes ?? 0);
+          if (progress.liveMinutes >= rules.liveSessionMinimumMinutes) progress.completedAt ??= at;
+        }
+        break;
     }
+  }
+  if (lesson.kind === "video" && (videoEvents.length || previous.durationSeconds !== null)) {
+    progress.durationSeconds = duration;
+    progress.watchedStretches = watched.toArray();
+    progress.watchedSeconds = watched.length;
+    progress.watchedFraction = duration > 0 ? watched.length / duration : 0;
   }
   return progress;
 }

@@ -153,7 +153,50 @@ export interface LessonProgressRow {
   live_minutes: number | null;
   downloaded_at: Date | null;
   assignment_passed_at: Date | null;
+  /** The merged watched stretches, as JSON text when written. */
+  watched_ranges: string;
   updated_at: Date;
+}
+
+/** A lesson projection as read back: what the fold continues from. */
+export type StoredLessonProgress = Omit<LessonProgressRow, "watched_ranges" | "updated_at"> & {
+  watched_ranges: [number, number][];
+};
+
+/** The learner's lesson progress rows for these lessons, whole. */
+export async function loadLearnerLessonStates(
+  db: Database,
+  userId: string,
+  lessonIds: readonly string[],
+): Promise<StoredLessonProgress[]> {
+  if (!lessonIds.length) return [];
+  return (await db
+    .selectFrom("lesson_progress")
+    .select([
+      "institution_id",
+      "user_id",
+      "course_id",
+      "lesson_id",
+      "started_at",
+      "completed_at",
+      "last_activity_at",
+      "event_count",
+      "watched_seconds",
+      "duration_seconds",
+      "watched_fraction",
+      "last_position_seconds",
+      "best_score",
+      "best_max_score",
+      "best_score_percent",
+      "quiz_attempts",
+      "live_minutes",
+      "downloaded_at",
+      "assignment_passed_at",
+      "watched_ranges",
+    ])
+    .where("user_id", "=", userId)
+    .where("lesson_id", "in", lessonIds)
+    .execute()) as StoredLessonProgress[];
 }
 
 /** What the course fold reads back: the learner's lesson progress in the courses, and their course rows. */
@@ -194,6 +237,7 @@ export async function writeLessonProgressAndRead(
             live_minutes: eb.ref("excluded.live_minutes"),
             downloaded_at: eb.ref("excluded.downloaded_at"),
             assignment_passed_at: eb.ref("excluded.assignment_passed_at"),
+            watched_ranges: eb.ref("excluded.watched_ranges"),
             updated_at: eb.ref("excluded.updated_at"),
           })),
         )
