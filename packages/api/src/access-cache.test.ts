@@ -443,7 +443,6 @@ describe("the notifications", () => {
       ["institutions", "slug"],
       ["enrolments", "status"],
       ["access_overrides", "reason"],
-      ["lesson_progress", "completed_at"],
       ["client_contracts", "status"],
       ["client_contract_courses", "course_id"],
       ["cohorts", "name"],
@@ -472,6 +471,45 @@ describe("the notifications", () => {
       expect(new TextEncoder().encode(payload).length).toBeLessThan(8000);
       expect(parseAccessChange(payload)).not.toHaveLength(0);
     }
+  });
+
+  it("come from lesson progress only when a lesson's completion changes", async () => {
+    const ada = await userId("ada.learner@example.org");
+    const quiz = await lesson("infection-control", "Standard precautions quiz");
+    const pair = `${ada}:${quiz.course_id}`;
+    await db.deleteFrom("lesson_progress").where("user_id", "=", ada).where("lesson_id", "=", quiz.id).execute();
+    const quiet = await announced(async () => {
+      await db
+        .insertInto("lesson_progress")
+        .values({
+          institution_id: northwind,
+          user_id: ada,
+          course_id: quiz.course_id,
+          lesson_id: quiz.id,
+          started_at: new Date(),
+        })
+        .execute();
+      await db
+        .updateTable("lesson_progress")
+        .set({ last_activity_at: new Date(), event_count: sql`event_count + 1` })
+        .where("user_id", "=", ada)
+        .execute();
+    });
+    // Starting a lesson and recording activity on it (a video heartbeat) change no access fact.
+    expect(quiet).toEqual([]);
+    const completion = await announced(() =>
+      db
+        .updateTable("lesson_progress")
+        .set({ completed_at: new Date() })
+        .where("user_id", "=", ada)
+        .where("lesson_id", "=", quiz.id)
+        .execute(),
+    );
+    expect(completion.map((payload) => JSON.parse(payload))).toEqual([{ userCourses: [pair] }]);
+    const removal = await announced(() =>
+      db.deleteFrom("lesson_progress").where("user_id", "=", ada).where("lesson_id", "=", quiz.id).execute(),
+    );
+    expect(removal.map((payload) => JSON.parse(payload))).toEqual([{ userCourses: [pair] }]);
   });
 
   it("leave a promotion's use count alone", async () => {
