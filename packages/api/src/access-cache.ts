@@ -365,10 +365,13 @@ export function listenForAccessChanges(
       cache.listening(() => listener.roundTrip());
       options.log.info("access cache listening for changes");
     },
-    onDisconnected: (reason) => {
+    onDisconnected: (reason, stopping) => {
       const wasEnabled = cache.enabled;
       cache.notListening();
-      if (wasEnabled) options.log.warn({ err: reason }, "access cache flushed and off until its listener is back");
+      // A shutdown stops the listener on purpose: nothing to warn anyone about.
+      if (wasEnabled && !stopping) {
+        options.log.warn({ err: reason }, "access cache flushed and off until its listener is back");
+      }
     },
   });
   return listener;

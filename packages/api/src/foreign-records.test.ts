@@ -185,6 +185,8 @@ const declarations: Record<string, Declaration> = {
     role: "course_admin",
     input: (f) => ({ moduleId: f.moduleId, title: "X" }),
   },
+  "dashboard.lesson": { kind: "record", role: "course_admin", input: (f) => ({ lessonId: f.lessonId }) },
+  "dashboard.summary": { kind: "list", role: "course_admin" },
   "enrolments.cancel": {
     kind: "record",
     role: "course_admin",
@@ -351,6 +353,19 @@ const declarations: Record<string, Declaration> = {
     role: "course_admin",
     input: (f) => ({ courseId: f.courseId, rules: { quizMinimumPercent: { [f.lessonId]: 50 } } }),
   },
+  // Filtered by another institution's course, cohort or client group, a report lists no one of theirs.
+  "progressReports.cohortCompletion": {
+    kind: "list",
+    role: "course_admin",
+    input: (f) => ({ courseId: f.courseId, cohortId: f.cohortId }),
+  },
+  "progressReports.incompleteLearners": {
+    kind: "list",
+    role: "course_admin",
+    input: (f) => ({ courseId: f.courseId, clientGroupId: f.clientGroupId }),
+  },
+  "progressReports.overdueDeadlines": { kind: "list", role: "course_admin", input: (f) => ({ cohortId: f.cohortId }) },
+  "progressReports.stalledLearners": { kind: "list", role: "course_admin", input: (f) => ({ courseId: f.courseId }) },
   "promotions.create": {
     kind: "record",
     role: "course_admin",

@@ -12,7 +12,8 @@ export interface NotificationListenerOptions {
   /** LISTEN is in place: from now on no notification is missed until `onDisconnected`. */
   onConnected: () => void;
   /** The connection is lost (or stopped answering): notifications may be missed until `onConnected`. */
-  onDisconnected: (reason: Error) => void;
+  /** `stopping` is true when `stop()` ended it (a shutdown), not a failure. */
+  onDisconnected: (reason: Error, stopping: boolean) => void;
   /** How often the connection proves it still delivers notifications (a round trip through the server). */
   heartbeatMs?: number;
   /** How long a round trip may take before the connection counts as lost. */
@@ -67,7 +68,7 @@ export function startNotificationListener(options: NotificationListenerOptions):
     current.on("error", () => {});
     current.end().catch(() => {});
     // Also on a failed first connection: until LISTEN is in place, nothing may be trusted.
-    if (wasConnected || !stopped) options.onDisconnected(reason);
+    if (wasConnected || !stopped) options.onDisconnected(reason, stopped);
     if (!stopped) scheduleReconnect();
   }
 
