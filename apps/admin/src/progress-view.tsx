@@ -80,7 +80,7 @@ export default function ProgressView({ session }: { session: SessionView }) {
 
   return (
     <>
-      <nav className="report-tabs" aria-label="Progress reports">
+      <nav className="tab-nav report-tabs" aria-label="Progress reports">
         <ul>
           {views.map((view) => (
             <li key={view.id}>

@@ -85,7 +85,7 @@ export function TickIcon() {
 /** The learner's two places to go: their courses and the catalogue, the current one marked. */
 export function LearningNavigation({ current }: { current: "myCourses" | "catalogue" | null }) {
   return (
-    <nav className="learning-nav" aria-label="Learning">
+    <nav className="tab-nav" aria-label="Learning">
       <ul>
         <li>
           <AppLink href={myCoursesHref} aria-current={current === "myCourses" ? "page" : undefined}>

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { Database } from "./client.ts";
+import type { LessonProgressRow } from "./queries/progress.ts";
 import { setPasswordHash } from "./queries/users.ts";
 import type { DB } from "./schema.ts";
 import { withTenant } from "./tenancy.ts";
@@ -736,20 +737,19 @@ async function insertDemoProgress(
     )
     .execute();
 
-  const none: {
-    watched_seconds: number | null;
-    duration_seconds: number | null;
-    watched_fraction: number | null;
-    last_position_seconds: number | null;
-    best_score: number | null;
-    best_max_score: number | null;
-    best_score_percent: number | null;
-    quiz_attempts: number;
-    live_minutes: number | null;
-    downloaded_at: Date | null;
-    assignment_passed_at: Date | null;
-    watched_ranges: string;
-  } = {
+  /** What a projection holds besides its keys, dates and event count: nothing, until a row says otherwise. */
+  const none: Omit<
+    LessonProgressRow,
+    | "institution_id"
+    | "user_id"
+    | "course_id"
+    | "lesson_id"
+    | "started_at"
+    | "completed_at"
+    | "last_activity_at"
+    | "event_count"
+    | "updated_at"
+  > = {
     watched_seconds: null,
     duration_seconds: null,
     watched_fraction: null,
