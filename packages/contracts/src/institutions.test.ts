@@ -13,6 +13,9 @@ describe("institutionSlug", () => {
     ["north--wind", "single hyphens"],
     ["-north", "single hyphens"],
     ["north wind", "lowercase letters"],
+    ["courses", "names pages of LearnOps itself"],
+    ["account", "names pages of LearnOps itself"],
+    ["sign-in", "names pages of LearnOps itself"],
   ])("refuses %s, saying why", (slug, reason) => {
     const result = institutionSlug.safeParse(slug);
     expect(result.success).toBe(false);

@@ -1,11 +1,21 @@
 import { z } from "zod";
 
+/**
+ * Words the web apps use as the first segment of their own pages (`/learn/courses`, `/learn/account/…`,
+ * `/teach/sign-in/<slug>`, built files under `assets/`): an institution called so could never be reached.
+ */
+export const reservedInstitutionSlugs = ["account", "assets", "courses", "sign-in"] as const;
+
 /** An institution's public address: lowercase letters, digits and single hyphens, 2 to 63 characters. */
 export const institutionSlug = z
   .string()
   .min(2, "An institution slug has at least 2 characters")
   .max(63, "An institution slug has at most 63 characters")
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens");
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens")
+  .refine(
+    (slug) => !(reservedInstitutionSlugs as readonly string[]).includes(slug),
+    "That slug names pages of LearnOps itself (account, assets, courses, sign-in): choose another",
+  );
 export type InstitutionSlug = z.infer<typeof institutionSlug>;
 
 /** A CSS colour in #rrggbb form, as partner branding is stored. */
