@@ -14,11 +14,13 @@ import {
   loadLearnerLessonEvents,
   loadLearnerLessonStates,
   lockLearnerProgress,
+  type StoredCourseProgress,
   type StoredLessonProgress,
   writeCourseProgress,
   writeLessonProgressAndRead,
 } from "@learnops/db/queries/progress";
 import {
+  type CourseProgress,
   type CourseStructure,
   continueLessonProgress,
   evaluateCourseProgress,
@@ -211,7 +213,7 @@ async function refreshCourseProgress(
   services: ProjectionServices,
 ): Promise<void> {
   const { lessons: lessonProgress, courses: before } = state;
-  const completedBefore = new Map(before.map((row) => [row.course_id, row.completed_at]));
+  const stored = new Map(before.map((row) => [row.course_id, row]));
   const rows: CourseProgressRow[] = [];
   const completions: { courseId: string; completedAt: Date }[] = [];
   for (const courseId of courseIds) {
@@ -233,6 +235,9 @@ async function refreshCourseProgress(
       progress,
       completionRulesOf(structure.settings),
     );
+    const previous = stored.get(courseId);
+    // Unchanged (an older event, a heartbeat that moved no total): no write, and no completion to record.
+    if (previous && sameCourseProgress(previous, course)) continue;
     rows.push({
       institution_id: learner.institutionId,
       user_id: learner.userId,
@@ -246,12 +251,28 @@ async function refreshCourseProgress(
       completed_at: course.completedAt,
       updated_at: services.now,
     });
-    if (course.completedAt && !completedBefore.get(courseId)) {
+    if (course.completedAt && !previous?.completed_at) {
       completions.push({ courseId, completedAt: course.completedAt });
     }
   }
   await writeCourseProgress(trx, rows);
   for (const completion of completions) await recordCourseCompletion(trx, learner, completion, services);
+}
+
+const sameTime = (stored: Date | null, computed: Date | null) =>
+  stored === null || computed === null ? stored === computed : new Date(stored).getTime() === computed.getTime();
+
+/** Whether the stored course row already holds everything the fold computed. */
+function sameCourseProgress(stored: StoredCourseProgress, computed: CourseProgress): boolean {
+  return (
+    stored.percent === computed.percent &&
+    stored.lesson_count === computed.lessonCount &&
+    stored.completed_lessons === computed.completedLessons &&
+    stored.required_lessons === computed.requiredLessons &&
+    stored.completed_required_lessons === computed.completedRequiredLessons &&
+    sameTime(stored.last_activity_at, computed.lastActivityAt) &&
+    sameTime(stored.completed_at, computed.completedAt)
+  );
 }
 
 /**

@@ -35,8 +35,10 @@ function learnerOf(ctx: {
 export const progressRouter = router({
   /** One event of the signed-in learner's own progress; the answer says whether it was recorded. */
   record: memberProcedure.input(recordProgressInput).mutation(async ({ ctx, input }) => {
+    // The first thing this transaction does, so facts loaded through the cache are committed ones.
     const [result] = await recordProgressEvents(ctx.db, learnerOf(ctx), [input], "portal", ctx.now(), {
       jobs: ctx.jobs,
+      accessCache: ctx.accessCache,
     });
     if (!result) throw new Error("recording gave no result for its one event");
     return result;
@@ -66,7 +68,7 @@ export const progressRouter = router({
       valid.map((item) => item.event),
       "portal",
       ctx.now(),
-      { jobs: ctx.jobs },
+      { jobs: ctx.jobs, accessCache: ctx.accessCache },
     );
     recorded.forEach((result, position) => {
       const index = valid[position]?.index ?? position;

@@ -202,7 +202,19 @@ export async function loadLearnerLessonStates(
 /** What the course fold reads back: the learner's lesson progress in the courses, and their course rows. */
 export interface LearnerCourseState {
   lessons: { course_id: string; lesson_id: string; completed_at: Date | null; last_activity_at: Date | null }[];
-  courses: { course_id: string; completed_at: Date | null }[];
+  /** The stored course rows, with what the course fold computes (to skip a write that would change nothing). */
+  courses: StoredCourseProgress[];
+}
+
+export interface StoredCourseProgress {
+  course_id: string;
+  percent: number;
+  lesson_count: number;
+  completed_lessons: number;
+  required_lessons: number;
+  completed_required_lessons: number;
+  last_activity_at: Date | null;
+  completed_at: Date | null;
 }
 
 /**
@@ -251,16 +263,20 @@ export async function writeLessonProgressAndRead(
     lesson_id: string | null;
     completed_at: Date | null;
     last_activity_at: Date | null;
+    course: Omit<StoredCourseProgress, "course_id" | "completed_at" | "last_activity_at"> | null;
   }>`
     with written as (${written})
-    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at from written
+    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at, null::json as course from written
     union all
-    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at
+    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at, null
       from lesson_progress lp
      where lp.user_id = ${userId} and lp.course_id = any(${courseIds}::uuid[])
        and not exists (select 1 from written w where w.lesson_id = lp.lesson_id)
     union all
-    select 'course', cp.course_id, null, cp.completed_at, null
+    select 'course', cp.course_id, null, cp.completed_at, cp.last_activity_at,
+           json_build_object('percent', cp.percent, 'lesson_count', cp.lesson_count,
+                             'completed_lessons', cp.completed_lessons, 'required_lessons', cp.required_lessons,
+                             'completed_required_lessons', cp.completed_required_lessons)
       from course_progress cp
      where cp.user_id = ${userId} and cp.course_id = any(${courseIds}::uuid[])`.execute(db);
   return {
@@ -277,7 +293,16 @@ export async function writeLessonProgressAndRead(
         : [],
     ),
     courses: found.flatMap((row) =>
-      row.kind === "course" ? [{ course_id: row.course_id, completed_at: row.completed_at }] : [],
+      row.kind === "course" && row.course
+        ? [
+            {
+              ...row.course,
+              course_id: row.course_id,
+              completed_at: row.completed_at,
+              last_activity_at: row.last_activity_at,
+            },
+          ]
+        : [],
     ),
   };
 }
