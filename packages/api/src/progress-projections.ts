@@ -128,6 +128,8 @@ export async function refreshLearnerProgress(
    * there (the domain says when); without them, or when the domain declines, the lesson's log is refolded.
    */
   newEvents?: ReadonlyMap<string, readonly LoggedProgressEvent[]>,
+  /** The learner's stored rows of these lessons, when the caller has read them already under the lock. */
+  storedRows?: readonly StoredLessonProgress[],
 ): Promise<void> {
   const courseIds = [...lessonsByCourse.keys()];
   const lessonIds = [...lessonsByCourse.values()].flatMap((lessons) => [...lessons]);
@@ -144,7 +146,7 @@ export async function refreshLearnerProgress(
   // Fold the new events onto the stored rows where the domain can; the whole log of the other lessons.
   const folded = new Map<string, LessonProgress>();
   if (newEvents) {
-    const stored = await loadLearnerLessonStates(trx, learner.userId, lessonIds);
+    const stored = storedRows ?? (await loadLearnerLessonStates(trx, learner.userId, lessonIds));
     for (const row of stored) {
       const kind = kinds.get(row.lesson_id);
       const rules = rulesOf.get(row.course_id);

@@ -10,9 +10,8 @@ import {
 import type { Database } from "@learnops/db/client";
 import { loadAccessFacts } from "@learnops/db/queries/access";
 import {
-  appendProgressEvents,
+  appendProgressEventsAndRead,
   type CourseStructureRow,
-  findEventsByKeys,
   loadCourseStructures,
   loadCourseStructuresOfLessons,
   lockLearnerProgress,
@@ -139,26 +138,16 @@ export async function recordProgressEvents(
       return found;
     };
     const structures = await structuresOf();
-    const known = await findEventsByKeys(trx, learner.userId, [
-      ...new Set(candidates.map((c) => c.event.idempotencyKey)),
-    ]);
-    const knownByKey = new Map(known.map((row) => [row.idempotency_key, row]));
     const lessonsById = lessonsOf(structures);
 
+    // Judged before the log is read (the read and the append are one statement): a key logged already
+    // overrides whatever is found here, below, as it would have been judged first.
     // Keys seen earlier in this batch: a later repeat is a duplicate of the first (or a reused key).
     const firstInBatch = new Map<string, { index: number; hash: string }>();
     const fresh: typeof candidates = [];
     for (const candidate of candidates) {
       const { index, event, hash } = candidate;
-      const logged = knownByKey.get(event.idempotencyKey);
       const earlier = firstInBatch.get(event.idempotencyKey);
-      if (logged) {
-        results[index] =
-          logged.payload_sha256 === hash
-            ? { index, status: "duplicate", eventId: logged.id }
-            : rejected(index, "idempotency_key_reused", "This idempotency key was used before for another event");
-        continue;
-      }
       if (earlier) {
         // Settled below, once the first one's fate (and id) is known.
         continue;
@@ -236,9 +225,25 @@ export async function recordProgressEvents(
         ...typeColumns(event),
       };
     });
-    const inserted = await appendProgressEvents(trx, rows);
+    const { known, inserted, stored } = await appendProgressEventsAndRead(trx, {
+      userId: learner.userId,
+      keys: [...new Set(candidates.map((c) => c.event.idempotencyKey))],
+      events: rows,
+      lessonIds: [...new Set(rows.map((row) => row.lesson_id))],
+    });
+    const knownByKey = new Map(known.map((row) => [row.idempotency_key, row]));
     const idByKey = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
+    // A key logged before: a duplicate if the payload is the same, a reused key if not, whatever else holds.
+    for (const { index, event, hash } of candidates) {
+      const logged = knownByKey.get(event.idempotencyKey);
+      if (!logged) continue;
+      results[index] =
+        logged.payload_sha256 === hash
+          ? { index, status: "duplicate", eventId: logged.id }
+          : rejected(index, "idempotency_key_reused", "This idempotency key was used before for another event");
+    }
     for (const { index, event } of allowed) {
+      if (knownByKey.has(event.idempotencyKey)) continue;
       const id = idByKey.get(event.idempotencyKey);
       // Under the learner's lock no one else can have logged the key meanwhile; the check keeps it honest.
       results[index] = id
@@ -273,7 +278,15 @@ export async function recordProgressEvents(
         lessonsByCourse.set(row.course_id, (lessonsByCourse.get(row.course_id) ?? new Set()).add(row.lesson_id));
         newEvents.set(row.lesson_id, [...(newEvents.get(row.lesson_id) ?? []), loggedEventOf(row)]);
       }
-      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs }, structures, newEvents);
+      await refreshLearnerProgress(
+        trx,
+        learner,
+        lessonsByCourse,
+        { now, jobs: services.jobs },
+        structures,
+        newEvents,
+        stored,
+      );
     }
     return results as ProgressItemResult[];
   };

@@ -75,6 +75,61 @@ export async function appendProgressEvents(db: Database, events: readonly NewPro
     .execute();
 }
 
+/**
+ * In one statement: the learner's events already logged under these keys (as they were before this
+ * statement), the append of `events` (keys logged already are skipped, not errors), and the learner's stored
+ * lesson progress in these lessons: what recording needs between taking the learner's lock and writing the
+ * projections. Call under the learner's progress lock; the lock must be taken by an earlier statement, so
+ * that this one's snapshot sees every event committed before it.
+ */
+export async function appendProgressEventsAndRead(
+  db: Database,
+  params: {
+    userId: string;
+    keys: readonly string[];
+    events: readonly NewProgressEvent[];
+    lessonIds: readonly string[];
+  },
+): Promise<{
+  known: { id: string; idempotency_key: string; payload_sha256: string }[];
+  inserted: { id: string; idempotency_key: string }[];
+  stored: StoredLessonProgress[];
+}> {
+  const inserted = params.events.length
+    ? sql`${db
+        .insertInto("progress_events")
+        .values([...params.events])
+        .onConflict((conflict) => conflict.columns(["institution_id", "user_id", "idempotency_key"]).doNothing())
+        .returning(["id", "idempotency_key"])}`
+    : sql`select null::uuid as id, null::text as idempotency_key where false`;
+  const { rows } = await sql<{
+    known: { id: string; idempotency_key: string; payload_sha256: string }[];
+    inserted: { id: string; idempotency_key: string }[];
+    stored: StoredLessonProgress[];
+  }>`
+    with inserted as (${inserted})
+    select coalesce((select json_agg(json_build_object('id', e.id, 'idempotency_key', e.idempotency_key,
+                                                       'payload_sha256', e.payload_sha256))
+                       from progress_events e
+                      where e.user_id = ${params.userId} and e.idempotency_key = any(${params.keys}::text[])), '[]')
+             as known,
+           coalesce((select json_agg(i) from inserted i), '[]') as inserted,
+           coalesce((select json_agg(json_build_object(${sql.raw(
+             storedLessonColumns.map((column) => `'${column}', lp.${column}`).join(", "),
+           )}))
+                       from lesson_progress lp
+                      where lp.user_id = ${params.userId} and lp.lesson_id = any(${params.lessonIds}::uuid[])), '[]')
+             as stored`.execute(db);
+  const found = rows[0];
+  if (!found) throw new Error("the append returned no row");
+  // JSON carries timestamps as text: back to dates, as the other reads give them.
+  const dates = ["started_at", "completed_at", "last_activity_at", "downloaded_at", "assignment_passed_at"] as const;
+  for (const row of found.stored) {
+    for (const column of dates) row[column] = row[column] === null ? null : new Date(row[column]);
+  }
+  return found;
+}
+
 /** The log as the domain's fold reads it. */
 export interface LoggedEventRow {
   user_id: string;
@@ -162,6 +217,29 @@ export interface LessonProgressRow {
 export type StoredLessonProgress = Omit<LessonProgressRow, "watched_ranges" | "updated_at"> & {
   watched_ranges: [number, number][];
 };
+
+const storedLessonColumns = [
+  "institution_id",
+  "user_id",
+  "course_id",
+  "lesson_id",
+  "started_at",
+  "completed_at",
+  "last_activity_at",
+  "event_count",
+  "watched_seconds",
+  "duration_seconds",
+  "watched_fraction",
+  "last_position_seconds",
+  "best_score",
+  "best_max_score",
+  "best_score_percent",
+  "quiz_attempts",
+  "live_minutes",
+  "downloaded_at",
+  "assignment_passed_at",
+  "watched_ranges",
+] as const;
 
 /** The learner's lesson progress rows for these lessons, whole. */
 export async function loadLearnerLessonStates(
