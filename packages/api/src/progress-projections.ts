@@ -130,7 +130,7 @@ export async function refreshLearnerProgress(
   newEvents?: ReadonlyMap<string, readonly LoggedProgressEvent[]>,
   /** The learner's stored rows of these lessons, when the caller has read them already under the lock. */
   storedRows?: readonly StoredLessonProgress[],
-): Promise<void> {
+): Promise<{ accessChanged: boolean }> {
   const courseIds = [...lessonsByCourse.keys()];
   const lessonIds = [...lessonsByCourse.values()].flatMap((lessons) => [...lessons]);
   const structures =
@@ -202,7 +202,11 @@ export async function refreshLearnerProgress(
     }
   }
   const state = await writeLessonProgressAndRead(trx, learner.userId, courseIds, lessonRows);
-  await refreshCourseProgress(trx, learner, courseIds, structures, state, services);
+  const completions = await refreshCourseProgress(trx, learner, courseIds, structures, state, services);
+  // What the access cache holds of progress is which lessons are completed (prerequisites), and enrolments
+  // change only with a course completion: the lesson_progress triggers announce exactly the first (migration
+  // 20261203T150000), by the test the write reports; the enrolments' trigger, the second.
+  return { accessChanged: state.completionChanged || completions > 0 };
 }
 
 /** Recomputes the learner's course progress rows from their lesson progress, and records new completions. */
@@ -213,7 +217,7 @@ async function refreshCourseProgress(
   structures: ReadonlyMap<string, CourseStructureRow>,
   state: LearnerCourseState,
   services: ProjectionServices,
-): Promise<void> {
+): Promise<number> {
   const { lessons: lessonProgress, courses: before } = state;
   const stored = new Map(before.map((row) => [row.course_id, row]));
   const rows: CourseProgressRow[] = [];
@@ -259,6 +263,7 @@ async function refreshCourseProgress(
   }
   await writeCourseProgress(trx, rows);
   for (const completion of completions) await recordCourseCompletion(trx, learner, completion, services);
+  return completions.length;
 }
 
 const sameTime = (stored: Date | null, computed: Date | null) =>

@@ -91,7 +91,12 @@ export async function recordProgressEvents(
   events: readonly ProgressEventInput[],
   source: ProgressEventSource,
   now: Date,
-  services: { jobs?: PgBoss | undefined; accessCache?: AccessCache | null | undefined } = {},
+  services: {
+    jobs?: PgBoss | undefined;
+    accessCache?: AccessCache | null | undefined;
+    /** Set to true when the recording changed what the access cache holds (a completion): see ADR 012. */
+    report?: { accessChanged: boolean };
+  } = {},
 ): Promise<ProgressItemResult[]> {
   const cache = learnerSources.includes(source) ? (services.accessCache ?? null) : null;
   const results: (ProgressItemResult | undefined)[] = new Array(events.length);
@@ -278,7 +283,7 @@ export async function recordProgressEvents(
         lessonsByCourse.set(row.course_id, (lessonsByCourse.get(row.course_id) ?? new Set()).add(row.lesson_id));
         newEvents.set(row.lesson_id, [...(newEvents.get(row.lesson_id) ?? []), loggedEventOf(row)]);
       }
-      await refreshLearnerProgress(
+      const { accessChanged } = await refreshLearnerProgress(
         trx,
         learner,
         lessonsByCourse,
@@ -287,6 +292,7 @@ export async function recordProgressEvents(
         newEvents,
         stored,
       );
+      if (accessChanged && services.report) services.report.accessChanged = true;
     }
     return results as ProgressItemResult[];
   };

@@ -646,4 +646,32 @@ describe("progress.record with the access cache", () => {
       code: "lesson_not_found",
     });
   });
+
+  it("declares a recording quiet to the HTTP layer unless it changed a lesson's completion", async () => {
+    const accessChanges = { quietMutations: 0 };
+    const ada = await (
+      await signedInCaller({ db: appDb, jobs, accessChanges }, "ada.learner@example.org", "northwind-health")
+    )();
+    const opened = await lessonId("infection-control", "Why infection control matters");
+    // No completion changes: nothing announced, nothing for the cache to settle.
+    expect(
+      await ada.progress.record({
+        type: "lesson_started",
+        idempotencyKey: key(),
+        lessonId: opened,
+        occurredAt: minutesAgo(3),
+      }),
+    ).toMatchObject({ status: "accepted" });
+    expect(accessChanges.quietMutations).toBe(1);
+    // A completion (the lesson's row removed first, so the completion is new whatever the demo data held).
+    const adaId = await userId("ada.learner@example.org");
+    await owner((trx) =>
+      trx.deleteFrom("lesson_progress").where("user_id", "=", adaId).where("lesson_id", "=", opened).execute(),
+    );
+    const { results } = await ada.progress.recordMany({
+      events: [{ type: "lesson_completed", idempotencyKey: key(), lessonId: opened, occurredAt: minutesAgo(2) }],
+    });
+    expect(results).toMatchObject([{ status: "accepted" }]);
+    expect(accessChanges.quietMutations).toBe(1);
+  });
 });

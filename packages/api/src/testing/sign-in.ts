@@ -3,6 +3,7 @@ import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import pino from "pino";
 import type { AccessCache } from "../access-cache.ts";
+import type { AccessChangeReport } from "../context.ts";
 import { createContextInner } from "../context.ts";
 import { createCaller } from "../root.ts";
 import { resolveSession } from "../sessions.ts";
@@ -18,7 +19,13 @@ let address = 0;
  */
 export async function signedInCaller(
   /** `now`, when given, is the procedures' clock; `accessCache`, the procedures' cache. */
-  services: { db: Database; jobs: PgBoss; now?: () => Date; accessCache?: AccessCache },
+  services: {
+    db: Database;
+    jobs: PgBoss;
+    now?: () => Date;
+    accessCache?: AccessCache;
+    accessChanges?: AccessChangeReport;
+  },
   email: string,
   institutionSlug?: string,
 ): Promise<() => Promise<ReturnType<typeof createCaller>>> {

@@ -279,6 +279,8 @@ export async function loadLearnerLessonStates(
 
 /** What the course fold reads back: the learner's lesson progress in the courses, and their course rows. */
 export interface LearnerCourseState {
+  /** Whether the write changed any lesson's completion (what the lesson_progress triggers announce). */
+  completionChanged: boolean;
   lessons: { course_id: string; lesson_id: string; completed_at: Date | null; last_activity_at: Date | null }[];
   /** The stored course rows, with what the course fold computes (to skip a write that would change nothing). */
   courses: StoredCourseProgress[];
@@ -305,7 +307,7 @@ export async function writeLessonProgressAndRead(
   courseIds: readonly string[],
   rows: readonly LessonProgressRow[],
 ): Promise<LearnerCourseState> {
-  if (!courseIds.length) return { lessons: [], courses: [] };
+  if (!courseIds.length) return { completionChanged: false, lessons: [], courses: [] };
   const written = rows.length
     ? sql`${db
         .insertInto("lesson_progress")
@@ -331,9 +333,16 @@ export async function writeLessonProgressAndRead(
             updated_at: eb.ref("excluded.updated_at"),
           })),
         )
-        .returning(["course_id", "lesson_id", "completed_at", "last_activity_at"])}`
+        .returning([
+          "course_id",
+          "lesson_id",
+          "completed_at",
+          "last_activity_at",
+          // The very test the lesson_progress triggers make before announcing (migration 20261203T150000).
+          sql<boolean>`old.completed_at is distinct from new.completed_at`.as("completion_changed"),
+        ])}`
     : sql`select null::uuid as course_id, null::uuid as lesson_id, null::timestamptz as completed_at,
-                 null::timestamptz as last_activity_at where false`;
+                 null::timestamptz as last_activity_at, false as completion_changed where false`;
   // The CTE's rows are the new versions; the table scan sees the old ones, which the NOT EXISTS leaves out.
   const { rows: found } = await sql<{
     kind: "lesson" | "course";
@@ -342,11 +351,14 @@ export async function writeLessonProgressAndRead(
     completed_at: Date | null;
     last_activity_at: Date | null;
     course: Omit<StoredCourseProgress, "course_id" | "completed_at" | "last_activity_at"> | null;
+    completion_changed: boolean;
   }>`
     with written as (${written})
-    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at, null::json as course from written
+    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at, null::json as course,
+           completion_changed
+      from written
     union all
-    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at, null
+    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at, null, false
       from lesson_progress lp
      where lp.user_id = ${userId} and lp.course_id = any(${courseIds}::uuid[])
        and not exists (select 1 from written w where w.lesson_id = lp.lesson_id)
@@ -354,10 +366,11 @@ export async function writeLessonProgressAndRead(
     select 'course', cp.course_id, null, cp.completed_at, cp.last_activity_at,
            json_build_object('percent', cp.percent, 'lesson_count', cp.lesson_count,
                              'completed_lessons', cp.completed_lessons, 'required_lessons', cp.required_lessons,
-                             'completed_required_lessons', cp.completed_required_lessons)
+                             'completed_required_lessons', cp.completed_required_lessons), false
       from course_progress cp
      where cp.user_id = ${userId} and cp.course_id = any(${courseIds}::uuid[])`.execute(db);
   return {
+    completionChanged: found.some((row) => row.completion_changed),
     lessons: found.flatMap((row) =>
       row.kind === "lesson" && row.lesson_id
         ? [
