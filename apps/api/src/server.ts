@@ -1,6 +1,6 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { trpcServer } from "@hono/trpc-server";
-import { type ApiServices, createContext } from "@learnops/api/context";
+import { type AccessChangeReport, type ApiServices, createContext } from "@learnops/api/context";
 import { receiveEnrolmentUpload } from "@learnops/api/enrolment-upload";
 import { receivePaymentEvent } from "@learnops/api/payments";
 import { recordProgressEvents } from "@learnops/api/progress-recording";
@@ -36,6 +36,9 @@ export interface ServerOptions {
 
 type ServerEnv = { Variables: { requestId: string; log: Logger } };
 
+/** Each request's report of what its procedures changed for the access cache (read by the settle below). */
+const accessChangesOf = new WeakMap<Request, AccessChangeReport>();
+
 /** The peer's address; null when the request did not arrive over a socket (in-process calls in tests). */
 function clientAddress(c: Context): string | null {
   try {
@@ -43,6 +46,11 @@ function clientAddress(c: Context): string | null {
   } catch {
     return null;
   }
+}
+
+/** How many procedures a tRPC path names (`/trpc/a.b` one, `/trpc/a.b,c.d` a batch of two). */
+function trpcProcedureCount(path: string): number {
+  return path.slice("/trpc/".length).split(",").length;
 }
 
 /** The HTTP surface: health and readiness, the tRPC API under /trpc, and the three web apps. */
@@ -84,8 +92,13 @@ export function createServer({
   const accessCache = services.accessCache;
   if (accessCache) {
     app.use(async (c, next) => {
+      const accessChanges: AccessChangeReport = { quietMutations: 0 };
+      accessChangesOf.set(c.req.raw, accessChanges);
       await next();
       if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.req.path.startsWith("/auth/")) {
+        // Unless every procedure of a tRPC request declared that it announced nothing (a progress event
+        // that completed nothing): then there is nothing for this instance to apply before answering.
+        if (c.req.path.startsWith("/trpc/") && accessChanges.quietMutations === trpcProcedureCount(c.req.path)) return;
         await accessCache.settle();
       }
     });
@@ -142,6 +155,7 @@ export function createServer({
           responseHeaders: options.resHeaders,
           ip: clientAddress(c),
           secureCookies,
+          accessChanges: accessChangesOf.get(c.req.raw),
         }),
     }),
   );

@@ -12,6 +12,7 @@
 
 import { type NotificationListener, startNotificationListener } from "@learnops/db/notification-listener";
 import type { OwnMembership } from "@learnops/db/queries/memberships";
+import type { CourseStructureRow } from "@learnops/db/queries/progress";
 import type { FoundSession } from "@learnops/db/queries/sessions";
 import type { AccessFacts } from "@learnops/domain/access";
 import type { Logger } from "pino";
@@ -33,6 +34,8 @@ export interface AccessCacheOptions {
   maxSessions?: number;
   /** Lesson facts (learner x lesson) kept at most. */
   maxFacts?: number;
+  /** Course structures (lessons, modules, completion settings) kept at most. */
+  maxStructures?: number;
   /** The longest an entry is kept, whatever the notifications say (each is kept 80–100 % of it). */
   ttlMs?: number;
   /** Milliseconds on a monotonic clock; tests pass their own. */
@@ -40,7 +43,12 @@ export interface AccessCacheOptions {
 }
 
 /** About 3.5 KB an entry of either kind (measured): at most about 105 MB at these bounds. */
-export const accessCacheDefaults = { maxSessions: 10_000, maxFacts: 20_000, ttlMs: 30_000 } as const;
+export const accessCacheDefaults = {
+  maxSessions: 10_000,
+  maxFacts: 20_000,
+  maxStructures: 2_000,
+  ttlMs: 30_000,
+} as const;
 
 /** The channel the triggers notify on. */
 export const accessChangesChannel = "access_changes";
@@ -178,6 +186,7 @@ const recentEvictionsKept = 1_024;
 export class AccessCache {
   readonly #sessions: TaggedLru<CachedSessionLookup>;
   readonly #facts: TaggedLru<CachedLessonFacts>;
+  readonly #structures: TaggedLru<CourseStructureRow>;
   readonly #ttlMs: number;
   readonly #clock: () => number;
   /** Whether notifications are known to arrive: entries are kept only then. */
@@ -193,6 +202,7 @@ export class AccessCache {
   constructor(options: AccessCacheOptions = {}) {
     this.#sessions = new TaggedLru(options.maxSessions ?? accessCacheDefaults.maxSessions);
     this.#facts = new TaggedLru(options.maxFacts ?? accessCacheDefaults.maxFacts);
+    this.#structures = new TaggedLru(options.maxStructures ?? accessCacheDefaults.maxStructures);
     this.#ttlMs = options.ttlMs ?? accessCacheDefaults.ttlMs;
     this.#clock = options.clock ?? (() => performance.now());
   }
@@ -202,8 +212,8 @@ export class AccessCache {
     return this.#enabled;
   }
 
-  get size(): { sessions: number; facts: number } {
-    return { sessions: this.#sessions.size, facts: this.#facts.size };
+  get size(): { sessions: number; facts: number; structures: number } {
+    return { sessions: this.#sessions.size, facts: this.#facts.size, structures: this.#structures.size };
   }
 
   // ---- the listener's side ---------------------------------------------------------------------------
@@ -233,6 +243,7 @@ export class AccessCache {
     for (const tag of eviction) {
       this.#sessions.evictTag(tag);
       this.#facts.evictTag(tag);
+      this.#structures.evictTag(tag);
     }
   }
 
@@ -240,6 +251,7 @@ export class AccessCache {
     this.#epoch += 1;
     this.#sessions.clear();
     this.#facts.clear();
+    this.#structures.clear();
   }
 
   /**
@@ -305,6 +317,22 @@ export class AccessCache {
       userCourseTag(`${learner.userId}:${found.courseId}`),
       institutionTag(learner.institutionId),
     ]);
+  }
+
+  /**
+   * A course's structure (lessons, modules and their prerequisites, settings) in an institution, from memory
+   * or from `load` (kept when found): what progress recording judges lessons and completion on. The courses,
+   * modules, lessons and prerequisite tables announce their course on every change.
+   */
+  courseStructure(
+    institutionId: string,
+    courseId: string,
+    load: () => Promise<CourseStructureRow | null>,
+  ): Promise<CourseStructureRow | null> {
+    const key = `${institutionId}:${courseId}`;
+    const cached = this.#structures.get(key, this.#clock());
+    if (cached) return Promise.resolve(cached);
+    return this.#load(this.#structures, key, load, () => [courseTag(courseId), institutionTag(institutionId)]);
   }
 
   async #load<V>(

@@ -44,6 +44,18 @@ export interface ContextInnerOptions extends Omit<ApiServices, "publicUrl"> {
   secureCookies?: boolean;
   /** The clock; tests pass their own. */
   now?: () => Date;
+  /** Filled in by procedures, read by the HTTP layer once they have answered (see `AccessChangeReport`). */
+  accessChanges?: AccessChangeReport;
+}
+
+/**
+ * How many of a request's mutations declared that their transaction changed nothing the access cache holds
+ * (the triggers announced nothing): when every procedure of the request did, the HTTP layer answers without
+ * waiting for this instance's cache to settle. A procedure that declares nothing is assumed to have changed
+ * something.
+ */
+export interface AccessChangeReport {
+  quietMutations: number;
 }
 
 let lastUrl = "";
@@ -68,6 +80,7 @@ export function createContextInner(options: ContextInnerOptions) {
     publicUrl: originOf(options.publicUrl ?? localPublicUrl),
     accountLockout: options.accountLockout ?? defaultAccountLockoutPolicy,
     accessCache: options.accessCache ?? null,
+    accessChanges: options.accessChanges ?? { quietMutations: 0 },
     log: options.log,
     requestId: options.requestId,
     session: options.session ?? null,
@@ -88,6 +101,7 @@ export interface RequestDetails {
   responseHeaders: Headers;
   ip: string | null;
   secureCookies: boolean;
+  accessChanges?: AccessChangeReport;
 }
 
 /** The context of one HTTP request: the session comes from the cookie, the tenant from the session. */
@@ -103,5 +117,6 @@ export async function createContext(services: ApiServices, details: RequestDetai
     userAgent: details.request.headers.get("user-agent"),
     responseHeaders: details.responseHeaders,
     secureCookies: details.secureCookies,
+    ...(details.accessChanges ? { accessChanges: details.accessChanges } : {}),
   });
 }

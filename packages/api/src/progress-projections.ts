@@ -14,11 +14,13 @@ import {
   loadLearnerLessonEvents,
   loadLearnerLessonStates,
   lockLearnerProgress,
+  type StoredCourseProgress,
   type StoredLessonProgress,
   writeCourseProgress,
   writeLessonProgressAndRead,
 } from "@learnops/db/queries/progress";
 import {
+  type CourseProgress,
   type CourseStructure,
   continueLessonProgress,
   evaluateCourseProgress,
@@ -126,7 +128,9 @@ export async function refreshLearnerProgress(
    * there (the domain says when); without them, or when the domain declines, the lesson's log is refolded.
    */
   newEvents?: ReadonlyMap<string, readonly LoggedProgressEvent[]>,
-): Promise<void> {
+  /** The learner's stored rows of these lessons, when the caller has read them already under the lock. */
+  storedRows?: readonly StoredLessonProgress[],
+): Promise<{ accessChanged: boolean }> {
   const courseIds = [...lessonsByCourse.keys()];
   const lessonIds = [...lessonsByCourse.values()].flatMap((lessons) => [...lessons]);
   const structures =
@@ -142,7 +146,7 @@ export async function refreshLearnerProgress(
   // Fold the new events onto the stored rows where the domain can; the whole log of the other lessons.
   const folded = new Map<string, LessonProgress>();
   if (newEvents) {
-    const stored = await loadLearnerLessonStates(trx, learner.userId, lessonIds);
+    const stored = storedRows ?? (await loadLearnerLessonStates(trx, learner.userId, lessonIds));
     for (const row of stored) {
       const kind = kinds.get(row.lesson_id);
       const rules = rulesOf.get(row.course_id);
@@ -198,7 +202,11 @@ export async function refreshLearnerProgress(
     }
   }
   const state = await writeLessonProgressAndRead(trx, learner.userId, courseIds, lessonRows);
-  await refreshCourseProgress(trx, learner, courseIds, structures, state, services);
+  const completions = await refreshCourseProgress(trx, learner, courseIds, structures, state, services);
+  // What the access cache holds of progress is which lessons are completed (prerequisites), and enrolments
+  // change only with a course completion: the lesson_progress triggers announce exactly the first (migration
+  // 20261203T150000), by the test the write reports; the enrolments' trigger, the second.
+  return { accessChanged: state.completionChanged || completions > 0 };
 }
 
 /** Recomputes the learner's course progress rows from their lesson progress, and records new completions. */
@@ -209,9 +217,9 @@ async function refreshCourseProgress(
   structures: ReadonlyMap<string, CourseStructureRow>,
   state: LearnerCourseState,
   services: ProjectionServices,
-): Promise<void> {
+): Promise<number> {
   const { lessons: lessonProgress, courses: before } = state;
-  const completedBefore = new Map(before.map((row) => [row.course_id, row.completed_at]));
+  const stored = new Map(before.map((row) => [row.course_id, row]));
   const rows: CourseProgressRow[] = [];
   const completions: { courseId: string; completedAt: Date }[] = [];
   for (const courseId of courseIds) {
@@ -233,6 +241,9 @@ async function refreshCourseProgress(
       progress,
       completionRulesOf(structure.settings),
     );
+    const previous = stored.get(courseId);
+    // Unchanged (an older event, a heartbeat that moved no total): no write, and no completion to record.
+    if (previous && sameCourseProgress(previous, course)) continue;
     rows.push({
       institution_id: learner.institutionId,
       user_id: learner.userId,
@@ -246,12 +257,29 @@ async function refreshCourseProgress(
       completed_at: course.completedAt,
       updated_at: services.now,
     });
-    if (course.completedAt && !completedBefore.get(courseId)) {
+    if (course.completedAt && !previous?.completed_at) {
       completions.push({ courseId, completedAt: course.completedAt });
     }
   }
   await writeCourseProgress(trx, rows);
   for (const completion of completions) await recordCourseCompletion(trx, learner, completion, services);
+  return completions.length;
+}
+
+const sameTime = (stored: Date | null, computed: Date | null) =>
+  stored === null || computed === null ? stored === computed : new Date(stored).getTime() === computed.getTime();
+
+/** Whether the stored course row already holds everything the fold computed. */
+function sameCourseProgress(stored: StoredCourseProgress, computed: CourseProgress): boolean {
+  return (
+    stored.percent === computed.percent &&
+    stored.lesson_count === computed.lessonCount &&
+    stored.completed_lessons === computed.completedLessons &&
+    stored.required_lessons === computed.requiredLessons &&
+    stored.completed_required_lessons === computed.completedRequiredLessons &&
+    sameTime(stored.last_activity_at, computed.lastActivityAt) &&
+    sameTime(stored.completed_at, computed.completedAt)
+  );
 }
 
 /**

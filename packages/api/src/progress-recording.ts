@@ -10,18 +10,19 @@ import {
 import type { Database } from "@learnops/db/client";
 import { loadAccessFacts } from "@learnops/db/queries/access";
 import {
-  appendProgressEvents,
+  appendProgressEventsAndRead,
   type CourseStructureRow,
-  findEventsByKeys,
+  loadCourseStructures,
   loadCourseStructuresOfLessons,
   lockLearnerProgress,
   lockLearnerProgressInScope,
   type NewProgressEvent,
 } from "@learnops/db/queries/progress";
 import { withTenant } from "@learnops/db/tenancy";
-import { decideAccess } from "@learnops/domain/access";
+import { type AccessFacts, decideAccess } from "@learnops/domain/access";
 import { eventFitsLesson, fittingEventTypes, type LoggedProgressEvent } from "@learnops/domain/progress";
 import type { PgBoss } from "pg-boss";
+import type { AccessCache, CachedLessonFacts } from "./access-cache.ts";
 import { toAccessFacts } from "./access-decisions.ts";
 import { refreshLearnerProgress } from "./progress-projections.ts";
 
@@ -78,6 +79,11 @@ function typeColumns(event: ProgressEventInput) {
  * pass the access engine now; imports and the assessment workflow record what staff or the platform already
  * decided. `services.jobs` sends the course-completed job when an event completes a course; without it the
  * completion is still recorded (course progress, enrolment), but nobody is emailed.
+ *
+ * `services.accessCache` lets the learner's access facts and the courses' structures come from memory (ADR
+ * 011, 012) instead of two queries per request. Pass it only when this transaction has written nothing yet
+ * (a procedure that records first): what is loaded through it is kept for other requests. A refusal is never
+ * made on cached facts alone: a lesson the cached facts deny is judged again on facts read now.
  */
 export async function recordProgressEvents(
   db: Database,
@@ -85,8 +91,14 @@ export async function recordProgressEvents(
   events: readonly ProgressEventInput[],
   source: ProgressEventSource,
   now: Date,
-  services: { jobs?: PgBoss | undefined } = {},
+  services: {
+    jobs?: PgBoss | undefined;
+    accessCache?: AccessCache | null | undefined;
+    /** Set to true when the recording changed what the access cache holds (a completion): see ADR 012. */
+    report?: { accessChanged: boolean };
+  } = {},
 ): Promise<ProgressItemResult[]> {
+  const cache = learnerSources.includes(source) ? (services.accessCache ?? null) : null;
   const results: (ProgressItemResult | undefined)[] = new Array(events.length);
   const candidates: { index: number; event: ProgressEventInput; hash: string }[] = [];
   events.forEach((event, index) => {
@@ -103,27 +115,44 @@ export async function recordProgressEvents(
 
   const scope = { institutionId: learner.institutionId, userId: learner.userId };
   const record = async (trx: Database): Promise<ProgressItemResult[]> => {
-    const [known, structures] = await Promise.all([
-      findEventsByKeys(trx, learner.userId, [...new Set(candidates.map((c) => c.event.idempotencyKey))]),
-      loadCourseStructuresOfLessons(trx, [...new Set(candidates.map((c) => c.event.lessonId))]),
-    ]);
-    const knownByKey = new Map(known.map((row) => [row.idempotency_key, row]));
+    const lessonIds = [...new Set(candidates.map((c) => c.event.lessonId))];
+    const cachedFacts = new Map<string, CachedLessonFacts | null>();
+    const structuresOf = async (): Promise<Map<string, CourseStructureRow>> => {
+      if (!cache) return loadCourseStructuresOfLessons(trx, lessonIds);
+      // The facts name each lesson's course (none: not a lesson of this institution); then its structure.
+      for (const lessonId of lessonIds) {
+        cachedFacts.set(
+          lessonId,
+          await cache.lessonFacts(learner, lessonId, async () => {
+            const row = await loadAccessFacts(trx, { userId: learner.userId, lessonId }, now);
+            if (!row) return null;
+            const { learnerClientGroupId: _fromTheSession, ...facts } = toAccessFacts(row, null);
+            return { courseId: row.course_id, facts };
+          }),
+        );
+      }
+      const found = new Map<string, CourseStructureRow>();
+      for (const courseId of new Set([...cachedFacts.values()].flatMap((facts) => (facts ? [facts.courseId] : [])))) {
+        const structure = await cache.courseStructure(
+          learner.institutionId,
+          courseId,
+          async () => (await loadCourseStructures(trx, [courseId])).get(courseId) ?? null,
+        );
+        if (structure) found.set(courseId, structure);
+      }
+      return found;
+    };
+    const structures = await structuresOf();
     const lessonsById = lessonsOf(structures);
 
+    // Judged before the log is read (the read and the append are one statement): a key logged already
+    // overrides whatever is found here, below, as it would have been judged first.
     // Keys seen earlier in this batch: a later repeat is a duplicate of the first (or a reused key).
     const firstInBatch = new Map<string, { index: number; hash: string }>();
     const fresh: typeof candidates = [];
     for (const candidate of candidates) {
       const { index, event, hash } = candidate;
-      const logged = knownByKey.get(event.idempotencyKey);
       const earlier = firstInBatch.get(event.idempotencyKey);
-      if (logged) {
-        results[index] =
-          logged.payload_sha256 === hash
-            ? { index, status: "duplicate", eventId: logged.id }
-            : rejected(index, "idempotency_key_reused", "This idempotency key was used before for another event");
-        continue;
-      }
       if (earlier) {
         // Settled below, once the first one's fate (and id) is known.
         continue;
@@ -152,18 +181,27 @@ export async function recordProgressEvents(
         fresh.filter((c) => c.event.type === "lesson_completed").map((c) => c.event.lessonId),
       );
       const decisions = new Map<string, { allowed: boolean; reason: string }>();
+      const decide = (facts: AccessFacts) =>
+        decideAccess(
+          { ...facts, completedLessonIds: new Set([...facts.completedLessonIds, ...completedInBatch]) },
+          now,
+        );
       for (const lessonId of new Set(fresh.map((c) => c.event.lessonId))) {
+        const cached = cachedFacts.get(lessonId);
+        if (cached) {
+          const decision = decide({ ...cached.facts, learnerClientGroupId: learner.clientGroupId });
+          // Allowed on the cached facts: as access.check would answer. A refusal is judged on facts read now.
+          if (decision.allowed) {
+            decisions.set(lessonId, decision);
+            continue;
+          }
+        }
         const row = await loadAccessFacts(trx, { userId: learner.userId, lessonId }, now);
         if (!row) {
           decisions.set(lessonId, { allowed: false, reason: "Lesson was not found" });
           continue;
         }
-        const facts = toAccessFacts(row, learner.clientGroupId);
-        const decision = decideAccess(
-          { ...facts, completedLessonIds: new Set([...facts.completedLessonIds, ...completedInBatch]) },
-          now,
-        );
-        decisions.set(lessonId, decision);
+        decisions.set(lessonId, decide(toAccessFacts(row, learner.clientGroupId)));
       }
       allowed = fresh.filter(({ index, event }) => {
         const decision = decisions.get(event.lessonId);
@@ -192,9 +230,25 @@ export async function recordProgressEvents(
         ...typeColumns(event),
       };
     });
-    const inserted = await appendProgressEvents(trx, rows);
+    const { known, inserted, stored } = await appendProgressEventsAndRead(trx, {
+      userId: learner.userId,
+      keys: [...new Set(candidates.map((c) => c.event.idempotencyKey))],
+      events: rows,
+      lessonIds: [...new Set(rows.map((row) => row.lesson_id))],
+    });
+    const knownByKey = new Map(known.map((row) => [row.idempotency_key, row]));
     const idByKey = new Map(inserted.map((row) => [row.idempotency_key, row.id]));
+    // A key logged before: a duplicate if the payload is the same, a reused key if not, whatever else holds.
+    for (const { index, event, hash } of candidates) {
+      const logged = knownByKey.get(event.idempotencyKey);
+      if (!logged) continue;
+      results[index] =
+        logged.payload_sha256 === hash
+          ? { index, status: "duplicate", eventId: logged.id }
+          : rejected(index, "idempotency_key_reused", "This idempotency key was used before for another event");
+    }
     for (const { index, event } of allowed) {
+      if (knownByKey.has(event.idempotencyKey)) continue;
       const id = idByKey.get(event.idempotencyKey);
       // Under the learner's lock no one else can have logged the key meanwhile; the check keeps it honest.
       results[index] = id
@@ -229,7 +283,16 @@ export async function recordProgressEvents(
         lessonsByCourse.set(row.course_id, (lessonsByCourse.get(row.course_id) ?? new Set()).add(row.lesson_id));
         newEvents.set(row.lesson_id, [...(newEvents.get(row.lesson_id) ?? []), loggedEventOf(row)]);
       }
-      await refreshLearnerProgress(trx, learner, lessonsByCourse, { now, jobs: services.jobs }, structures, newEvents);
+      const { accessChanged } = await refreshLearnerProgress(
+        trx,
+        learner,
+        lessonsByCourse,
+        { now, jobs: services.jobs },
+        structures,
+        newEvents,
+        stored,
+      );
+      if (accessChanged && services.report) services.report.accessChanged = true;
     }
     return results as ProgressItemResult[];
   };

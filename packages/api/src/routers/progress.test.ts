@@ -9,6 +9,7 @@ import { TRPCError } from "@trpc/server";
 import { sql } from "kysely";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
+import { AccessCache } from "../access-cache.ts";
 import { recordProgressEvents } from "../progress-recording.ts";
 import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
 
@@ -588,4 +589,89 @@ describe("rebuilding projections from the event log", () => {
         .execute(),
     ).toHaveLength(1 + learners.length);
   }, 120_000);
+});
+
+describe("progress.record with the access cache", () => {
+  it("reads facts and the course from memory, and refuses only on facts read now", async () => {
+    // A cache that believes it is listening but never hears a change: whatever it keeps stays as loaded.
+    const accessCache = new AccessCache();
+    accessCache.listening(async () => {});
+    const ada = await (
+      await signedInCaller({ db: appDb, jobs, accessCache }, "ada.learner@example.org", "northwind-health")
+    )();
+    const audit = await lessonId("infection-control", "Audit your ward");
+    const started = () => ({
+      type: "lesson_started" as const,
+      idempotencyKey: key(),
+      lessonId: audit,
+      occurredAt: minutesAgo(2),
+    });
+    expect(await ada.progress.record(started())).toMatchObject({
+      status: "rejected",
+      code: "access_denied",
+      reason: "Complete Standard precautions quiz first",
+    });
+    expect(accessCache.size).toMatchObject({ facts: 1, structures: 1 });
+    // The prerequisite is completed behind the cache's back: the cached facts still say it is not.
+    const quiz = await lessonId("infection-control", "Standard precautions quiz");
+    const ids = { user: await userId("ada.learner@example.org"), course: await courseId("infection-control") };
+    await owner((trx) =>
+      trx
+        .insertInto("lesson_progress")
+        .values({
+          institution_id: northwind,
+          user_id: ids.user,
+          course_id: ids.course,
+          lesson_id: quiz,
+          started_at: new Date(Date.now() - 3_600_000),
+          completed_at: new Date(Date.now() - 3_600_000),
+          last_activity_at: new Date(Date.now() - 3_600_000),
+        })
+        .onConflict((conflict) =>
+          conflict.columns(["user_id", "lesson_id"]).doUpdateSet({ completed_at: new Date(Date.now() - 3_600_000) }),
+        )
+        .execute(),
+    );
+    const accepted = await ada.progress.record(started());
+    expect(accepted).toMatchObject({ status: "accepted" });
+    // A lesson of another institution is still not found, whatever the cache holds.
+    const acmeLesson = await db
+      .selectFrom("lessons")
+      .innerJoin("courses", "courses.id", "lessons.course_id")
+      .select("lessons.id")
+      .where("courses.code", "=", "anti-bribery")
+      .executeTakeFirstOrThrow();
+    expect(await ada.progress.record({ ...started(), lessonId: acmeLesson.id })).toMatchObject({
+      status: "rejected",
+      code: "lesson_not_found",
+    });
+  });
+
+  it("declares a recording quiet to the HTTP layer unless it changed a lesson's completion", async () => {
+    const accessChanges = { quietMutations: 0 };
+    const ada = await (
+      await signedInCaller({ db: appDb, jobs, accessChanges }, "ada.learner@example.org", "northwind-health")
+    )();
+    const opened = await lessonId("infection-control", "Why infection control matters");
+    // No completion changes: nothing announced, nothing for the cache to settle.
+    expect(
+      await ada.progress.record({
+        type: "lesson_started",
+        idempotencyKey: key(),
+        lessonId: opened,
+        occurredAt: minutesAgo(3),
+      }),
+    ).toMatchObject({ status: "accepted" });
+    expect(accessChanges.quietMutations).toBe(1);
+    // A completion (the lesson's row removed first, so the completion is new whatever the demo data held).
+    const adaId = await userId("ada.learner@example.org");
+    await owner((trx) =>
+      trx.deleteFrom("lesson_progress").where("user_id", "=", adaId).where("lesson_id", "=", opened).execute(),
+    );
+    const { results } = await ada.progress.recordMany({
+      events: [{ type: "lesson_completed", idempotencyKey: key(), lessonId: opened, occurredAt: minutesAgo(2) }],
+    });
+    expect(results).toMatchObject([{ status: "accepted" }]);
+    expect(accessChanges.quietMutations).toBe(1);
+  });
 });

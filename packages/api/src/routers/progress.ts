@@ -35,10 +35,16 @@ function learnerOf(ctx: {
 export const progressRouter = router({
   /** One event of the signed-in learner's own progress; the answer says whether it was recorded. */
   record: memberProcedure.input(recordProgressInput).mutation(async ({ ctx, input }) => {
+    // The first thing this transaction does, so facts loaded through the cache are committed ones.
+    const report = { accessChanged: false };
     const [result] = await recordProgressEvents(ctx.db, learnerOf(ctx), [input], "portal", ctx.now(), {
       jobs: ctx.jobs,
+      accessCache: ctx.accessCache,
+      report,
     });
     if (!result) throw new Error("recording gave no result for its one event");
+    // Nothing announced (no completion changed): the HTTP layer need not wait for the cache to settle.
+    if (!report.accessChanged) ctx.accessChanges.quietMutations += 1;
     return result;
   }),
 
@@ -60,14 +66,16 @@ export const progressRouter = router({
         results[index] = { index, status: "rejected", code: "invalid_event", reason };
       }
     });
+    const report = { accessChanged: false };
     const recorded = await recordProgressEvents(
       ctx.db,
       learnerOf(ctx),
       valid.map((item) => item.event),
       "portal",
       ctx.now(),
-      { jobs: ctx.jobs },
+      { jobs: ctx.jobs, accessCache: ctx.accessCache, report },
     );
+    if (!report.accessChanged) ctx.accessChanges.quietMutations += 1;
     recorded.forEach((result, position) => {
       const index = valid[position]?.index ?? position;
       results[index] = { ...result, index };

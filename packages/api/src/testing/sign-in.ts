@@ -2,6 +2,8 @@ import { readSessionToken } from "@learnops/auth/session-cookie";
 import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import pino from "pino";
+import type { AccessCache } from "../access-cache.ts";
+import type { AccessChangeReport } from "../context.ts";
 import { createContextInner } from "../context.ts";
 import { createCaller } from "../root.ts";
 import { resolveSession } from "../sessions.ts";
@@ -16,8 +18,14 @@ let address = 0;
  * caller on that session: each call of a procedure then runs as it would over HTTP.
  */
 export async function signedInCaller(
-  /** `now`, when given, is the procedures' clock. */
-  services: { db: Database; jobs: PgBoss; now?: () => Date },
+  /** `now`, when given, is the procedures' clock; `accessCache`, the procedures' cache. */
+  services: {
+    db: Database;
+    jobs: PgBoss;
+    now?: () => Date;
+    accessCache?: AccessCache;
+    accessChanges?: AccessChangeReport;
+  },
   email: string,
   institutionSlug?: string,
 ): Promise<() => Promise<ReturnType<typeof createCaller>>> {

@@ -75,6 +75,61 @@ export async function appendProgressEvents(db: Database, events: readonly NewPro
     .execute();
 }
 
+/**
+ * In one statement: the learner's events already logged under these keys (as they were before this
+ * statement), the append of `events` (keys logged already are skipped, not errors), and the learner's stored
+ * lesson progress in these lessons: what recording needs between taking the learner's lock and writing the
+ * projections. Call under the learner's progress lock; the lock must be taken by an earlier statement, so
+ * that this one's snapshot sees every event committed before it.
+ */
+export async function appendProgressEventsAndRead(
+  db: Database,
+  params: {
+    userId: string;
+    keys: readonly string[];
+    events: readonly NewProgressEvent[];
+    lessonIds: readonly string[];
+  },
+): Promise<{
+  known: { id: string; idempotency_key: string; payload_sha256: string }[];
+  inserted: { id: string; idempotency_key: string }[];
+  stored: StoredLessonProgress[];
+}> {
+  const inserted = params.events.length
+    ? sql`${db
+        .insertInto("progress_events")
+        .values([...params.events])
+        .onConflict((conflict) => conflict.columns(["institution_id", "user_id", "idempotency_key"]).doNothing())
+        .returning(["id", "idempotency_key"])}`
+    : sql`select null::uuid as id, null::text as idempotency_key where false`;
+  const { rows } = await sql<{
+    known: { id: string; idempotency_key: string; payload_sha256: string }[];
+    inserted: { id: string; idempotency_key: string }[];
+    stored: StoredLessonProgress[];
+  }>`
+    with inserted as (${inserted})
+    select coalesce((select json_agg(json_build_object('id', e.id, 'idempotency_key', e.idempotency_key,
+                                                       'payload_sha256', e.payload_sha256))
+                       from progress_events e
+                      where e.user_id = ${params.userId} and e.idempotency_key = any(${params.keys}::text[])), '[]')
+             as known,
+           coalesce((select json_agg(i) from inserted i), '[]') as inserted,
+           coalesce((select json_agg(json_build_object(${sql.raw(
+             storedLessonColumns.map((column) => `'${column}', lp.${column}`).join(", "),
+           )}))
+                       from lesson_progress lp
+                      where lp.user_id = ${params.userId} and lp.lesson_id = any(${params.lessonIds}::uuid[])), '[]')
+             as stored`.execute(db);
+  const found = rows[0];
+  if (!found) throw new Error("the append returned no row");
+  // JSON carries timestamps as text: back to dates, as the other reads give them.
+  const dates = ["started_at", "completed_at", "last_activity_at", "downloaded_at", "assignment_passed_at"] as const;
+  for (const row of found.stored) {
+    for (const column of dates) row[column] = row[column] === null ? null : new Date(row[column]);
+  }
+  return found;
+}
+
 /** The log as the domain's fold reads it. */
 export interface LoggedEventRow {
   user_id: string;
@@ -163,6 +218,29 @@ export type StoredLessonProgress = Omit<LessonProgressRow, "watched_ranges" | "u
   watched_ranges: [number, number][];
 };
 
+const storedLessonColumns = [
+  "institution_id",
+  "user_id",
+  "course_id",
+  "lesson_id",
+  "started_at",
+  "completed_at",
+  "last_activity_at",
+  "event_count",
+  "watched_seconds",
+  "duration_seconds",
+  "watched_fraction",
+  "last_position_seconds",
+  "best_score",
+  "best_max_score",
+  "best_score_percent",
+  "quiz_attempts",
+  "live_minutes",
+  "downloaded_at",
+  "assignment_passed_at",
+  "watched_ranges",
+] as const;
+
 /** The learner's lesson progress rows for these lessons, whole. */
 export async function loadLearnerLessonStates(
   db: Database,
@@ -201,8 +279,22 @@ export async function loadLearnerLessonStates(
 
 /** What the course fold reads back: the learner's lesson progress in the courses, and their course rows. */
 export interface LearnerCourseState {
+  /** Whether the write changed any lesson's completion (what the lesson_progress triggers announce). */
+  completionChanged: boolean;
   lessons: { course_id: string; lesson_id: string; completed_at: Date | null; last_activity_at: Date | null }[];
-  courses: { course_id: string; completed_at: Date | null }[];
+  /** The stored course rows, with what the course fold computes (to skip a write that would change nothing). */
+  courses: StoredCourseProgress[];
+}
+
+export interface StoredCourseProgress {
+  course_id: string;
+  percent: number;
+  lesson_count: number;
+  completed_lessons: number;
+  required_lessons: number;
+  completed_required_lessons: number;
+  last_activity_at: Date | null;
+  completed_at: Date | null;
 }
 
 /**
@@ -215,7 +307,7 @@ export async function writeLessonProgressAndRead(
   courseIds: readonly string[],
   rows: readonly LessonProgressRow[],
 ): Promise<LearnerCourseState> {
-  if (!courseIds.length) return { lessons: [], courses: [] };
+  if (!courseIds.length) return { completionChanged: false, lessons: [], courses: [] };
   const written = rows.length
     ? sql`${db
         .insertInto("lesson_progress")
@@ -241,9 +333,16 @@ export async function writeLessonProgressAndRead(
             updated_at: eb.ref("excluded.updated_at"),
           })),
         )
-        .returning(["course_id", "lesson_id", "completed_at", "last_activity_at"])}`
+        .returning([
+          "course_id",
+          "lesson_id",
+          "completed_at",
+          "last_activity_at",
+          // The very test the lesson_progress triggers make before announcing (migration 20261203T150000).
+          sql<boolean>`old.completed_at is distinct from new.completed_at`.as("completion_changed"),
+        ])}`
     : sql`select null::uuid as course_id, null::uuid as lesson_id, null::timestamptz as completed_at,
-                 null::timestamptz as last_activity_at where false`;
+                 null::timestamptz as last_activity_at, false as completion_changed where false`;
   // The CTE's rows are the new versions; the table scan sees the old ones, which the NOT EXISTS leaves out.
   const { rows: found } = await sql<{
     kind: "lesson" | "course";
@@ -251,19 +350,27 @@ export async function writeLessonProgressAndRead(
     lesson_id: string | null;
     completed_at: Date | null;
     last_activity_at: Date | null;
+    course: Omit<StoredCourseProgress, "course_id" | "completed_at" | "last_activity_at"> | null;
+    completion_changed: boolean;
   }>`
     with written as (${written})
-    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at from written
+    select 'lesson' as kind, course_id, lesson_id, completed_at, last_activity_at, null::json as course,
+           completion_changed
+      from written
     union all
-    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at
+    select 'lesson', lp.course_id, lp.lesson_id, lp.completed_at, lp.last_activity_at, null, false
       from lesson_progress lp
      where lp.user_id = ${userId} and lp.course_id = any(${courseIds}::uuid[])
        and not exists (select 1 from written w where w.lesson_id = lp.lesson_id)
     union all
-    select 'course', cp.course_id, null, cp.completed_at, null
+    select 'course', cp.course_id, null, cp.completed_at, cp.last_activity_at,
+           json_build_object('percent', cp.percent, 'lesson_count', cp.lesson_count,
+                             'completed_lessons', cp.completed_lessons, 'required_lessons', cp.required_lessons,
+                             'completed_required_lessons', cp.completed_required_lessons), false
       from course_progress cp
      where cp.user_id = ${userId} and cp.course_id = any(${courseIds}::uuid[])`.execute(db);
   return {
+    completionChanged: found.some((row) => row.completion_changed),
     lessons: found.flatMap((row) =>
       row.kind === "lesson" && row.lesson_id
         ? [
@@ -277,7 +384,16 @@ export async function writeLessonProgressAndRead(
         : [],
     ),
     courses: found.flatMap((row) =>
-      row.kind === "course" ? [{ course_id: row.course_id, completed_at: row.completed_at }] : [],
+      row.kind === "course" && row.course
+        ? [
+            {
+              ...row.course,
+              course_id: row.course_id,
+              completed_at: row.completed_at,
+              last_activity_at: row.last_activity_at,
+            },
+          ]
+        : [],
     ),
   };
 }
