@@ -96,6 +96,11 @@ export async function recordProgressEvents(
     accessCache?: AccessCache | null | undefined;
     /** Set to true when the recording changed what the access cache holds (a completion): see ADR 012. */
     report?: { accessChanged: boolean };
+    /**
+     * Whose progress lock `db` (a tenant transaction) holds already, in which institution: a procedure's that
+     * took it with the tenant settings (`progressRecordingProcedure`). Used only when it names this learner.
+     */
+    heldLock?: { institutionId: string; userId: string } | null | undefined;
   } = {},
 ): Promise<ProgressItemResult[]> {
   const cache = learnerSources.includes(source) ? (services.accessCache ?? null) : null;
@@ -297,6 +302,11 @@ export async function recordProgressEvents(
     return results as ProgressItemResult[];
   };
 
+  // The procedure's transaction took this learner's lock with its scope: nothing more to do before reading.
+  const held = services.heldLock;
+  if (db.isTransaction && held?.institutionId === scope.institutionId && held.userId === scope.userId) {
+    return record(db);
+  }
   // In a procedure's tenant transaction already: lock, and check its scope, in one round trip.
   if (db.isTransaction && (await lockLearnerProgressInScope(db, scope))) return record(db);
   return withTenant(db, scope, async (trx) => {

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from "kysely";
+import { type RawBuilder, sql, type Transaction } from "kysely";
 import type { Database } from "./client.ts";
 import type { DB } from "./schema.ts";
 
@@ -20,23 +20,25 @@ type ScopeSettings = Partial<
  * Runs `work` with these settings in force, with set_config(..., true), the function form of SET LOCAL: they
  * end with the transaction, so a pooled connection never carries one request's tenant into the next. Given
  * a transaction already (a procedure's tenant transaction), the settings apply to `work` only and the
- * previous ones are restored after it.
+ * previous ones are restored after it. `also` are expressions evaluated in the same statement as the
+ * settings, before `work` (a lock the work needs first), saving a round trip of their own.
  */
 async function withSettings<T>(
   db: Database,
   settings: ScopeSettings,
   work: (trx: Transaction<DB>) => Promise<T>,
+  also: readonly RawBuilder<unknown>[] = [],
 ): Promise<T> {
   // All settings in one statement: this runs at the start of every tenant transaction.
-  const apply = async (trx: Database, values: ScopeSettings) => {
+  const apply = async (trx: Database, values: ScopeSettings, extra: readonly RawBuilder<unknown>[] = []) => {
     const entries = Object.entries(values);
-    if (!entries.length) return;
+    if (!entries.length && !extra.length) return;
     const calls = entries.map(([name, value]) => sql`set_config(${name}, ${value ?? ""}, true)`);
-    await sql`select ${sql.join(calls)}`.execute(trx);
+    await sql`select ${sql.join([...calls, ...extra])}`.execute(trx);
   };
   if (!db.isTransaction) {
     return db.transaction().execute(async (trx) => {
-      await apply(trx, settings);
+      await apply(trx, settings, also);
       return work(trx);
     });
   }
@@ -46,7 +48,7 @@ async function withSettings<T>(
     const { rows } = await sql<{ value: string | null }>`select current_setting(${name}, true) as value`.execute(trx);
     previous[name] = rows[0]?.value ?? "";
   }
-  await apply(trx, settings);
+  await apply(trx, settings, also);
   try {
     return await work(trx);
   } finally {
@@ -57,14 +59,21 @@ async function withSettings<T>(
 
 /**
  * Runs `work` scoped to one institution. Row-level security does the rest, even for a query with no tenant
- * filter.
+ * filter. `options.also`: expressions to evaluate in the statement that sets the scope (such as a lock `work`
+ * must hold before its first read), one round trip for both.
  */
 export function withTenant<T>(
   db: Database,
   scope: TenantScope,
   work: (trx: Transaction<DB>) => Promise<T>,
+  options: { also?: readonly RawBuilder<unknown>[] } = {},
 ): Promise<T> {
-  return withSettings(db, { "app.institution_id": scope.institutionId, "app.user_id": scope.userId ?? "" }, work);
+  return withSettings(
+    db,
+    { "app.institution_id": scope.institutionId, "app.user_id": scope.userId ?? "" },
+    work,
+    options.also,
+  );
 }
 
 /** Acting for a person without an institution (sign-in, the membership switcher): their own rows only. */

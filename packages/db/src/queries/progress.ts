@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Database } from "../client.ts";
 
 /**
@@ -12,7 +12,15 @@ import type { Database } from "../client.ts";
  * fold sees every event committed before it and two batches cannot overwrite each other's projection.
  */
 export async function lockLearnerProgress(db: Database, userId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`progress:${userId}`}, 0))`.execute(db);
+  await sql`select ${learnerProgressLock(userId)}`.execute(db);
+}
+
+/**
+ * The expression that takes `lockLearnerProgress`'s lock, for a statement that does more (the tenant
+ * transaction's settings: `withTenant`'s `also`). Held until the transaction ends.
+ */
+export function learnerProgressLock(userId: string): RawBuilder<unknown> {
+  return sql`pg_advisory_xact_lock(hashtextextended(${`progress:${userId}`}, 0))`;
 }
 
 /**
