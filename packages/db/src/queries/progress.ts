@@ -258,28 +258,7 @@ export async function loadLearnerLessonStates(
   if (!lessonIds.length) return [];
   return (await db
     .selectFrom("lesson_progress")
-    .select([
-      "institution_id",
-      "user_id",
-      "course_id",
-      "lesson_id",
-      "started_at",
-      "completed_at",
-      "last_activity_at",
-      "event_count",
-      "watched_seconds",
-      "duration_seconds",
-      "watched_fraction",
-      "last_position_seconds",
-      "best_score",
-      "best_max_score",
-      "best_score_percent",
-      "quiz_attempts",
-      "live_minutes",
-      "downloaded_at",
-      "assignment_passed_at",
-      "watched_ranges",
-    ])
+    .select(storedLessonColumns)
     .where("user_id", "=", userId)
     .where("lesson_id", "in", lessonIds)
     .execute()) as StoredLessonProgress[];
