@@ -371,7 +371,7 @@ describe("two API instances on one database", () => {
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
                where application_name = 'learnops-api-listener' and datname = current_database()`.execute(db);
     await until(() => !b.enabled);
-    expect(b.size).toEqual({ sessions: 0, facts: 0, structures: 0 });
+    expect(b.size).toEqual({ sessions: 0, facts: 0, structures: 0, progressStates: 0 });
     // A change made while nobody listens cannot be missed: nothing was kept, nothing is kept meanwhile.
     await resolveSession(appDb, ada.token, new Date(), b);
     expect(b.enabled || b.size.sessions === 0).toBe(true);

@@ -12,7 +12,7 @@
 
 import { type NotificationListener, startNotificationListener } from "@learnops/db/notification-listener";
 import type { OwnMembership } from "@learnops/db/queries/memberships";
-import type { CourseStructureRow } from "@learnops/db/queries/progress";
+import type { CourseStructureRow, LearnerProgressState } from "@learnops/db/queries/progress";
 import type { FoundSession } from "@learnops/db/queries/sessions";
 import type { AccessFacts } from "@learnops/domain/access";
 import type { Logger } from "pino";
@@ -36,6 +36,8 @@ export interface AccessCacheOptions {
   maxFacts?: number;
   /** Course structures (lessons, modules, completion settings) kept at most. */
   maxStructures?: number;
+  /** Learners' progress states (learner x course, with every lesson row of theirs in it) kept at most. */
+  maxProgressStates?: number;
   /** The longest an entry is kept, whatever the notifications say (each is kept 80–100 % of it). */
   ttlMs?: number;
   /** Milliseconds on a monotonic clock; tests pass their own. */
@@ -47,6 +49,7 @@ export const accessCacheDefaults = {
   maxSessions: 10_000,
   maxFacts: 20_000,
   maxStructures: 2_000,
+  maxProgressStates: 5_000,
   ttlMs: 30_000,
 } as const;
 
@@ -187,6 +190,7 @@ export class AccessCache {
   readonly #sessions: TaggedLru<CachedSessionLookup>;
   readonly #facts: TaggedLru<CachedLessonFacts>;
   readonly #structures: TaggedLru<CourseStructureRow>;
+  readonly #progressStates: TaggedLru<LearnerProgressState>;
   readonly #ttlMs: number;
   readonly #clock: () => number;
   /** Whether notifications are known to arrive: entries are kept only then. */
@@ -203,6 +207,7 @@ export class AccessCache {
     this.#sessions = new TaggedLru(options.maxSessions ?? accessCacheDefaults.maxSessions);
     this.#facts = new TaggedLru(options.maxFacts ?? accessCacheDefaults.maxFacts);
     this.#structures = new TaggedLru(options.maxStructures ?? accessCacheDefaults.maxStructures);
+    this.#progressStates = new TaggedLru(options.maxProgressStates ?? accessCacheDefaults.maxProgressStates);
     this.#ttlMs = options.ttlMs ?? accessCacheDefaults.ttlMs;
     this.#clock = options.clock ?? (() => performance.now());
   }
@@ -212,8 +217,13 @@ export class AccessCache {
     return this.#enabled;
   }
 
-  get size(): { sessions: number; facts: number; structures: number } {
-    return { sessions: this.#sessions.size, facts: this.#facts.size, structures: this.#structures.size };
+  get size(): { sessions: number; facts: number; structures: number; progressStates: number } {
+    return {
+      sessions: this.#sessions.size,
+      facts: this.#facts.size,
+      structures: this.#structures.size,
+      progressStates: this.#progressStates.size,
+    };
   }
 
   // ---- the listener's side ---------------------------------------------------------------------------
@@ -252,6 +262,7 @@ export class AccessCache {
     this.#sessions.clear();
     this.#facts.clear();
     this.#structures.clear();
+    this.#progressStates.clear();
   }
 
   /**
@@ -333,6 +344,31 @@ export class AccessCache {
     const cached = this.#structures.get(key, this.#clock());
     if (cached) return Promise.resolve(cached);
     return this.#load(this.#structures, key, load, () => [courseTag(courseId), institutionTag(institutionId)]);
+  }
+
+  /**
+   * A learner's progress in a course as this instance last read or wrote it, if kept. Never trusted as it is:
+   * `record_progress` writes only while the stored state still has the entry's fingerprint (ADR 012), so
+   * this store needs no notifications and is kept while the listener is down too.
+   */
+  progressState(
+    learner: { institutionId: string; userId: string },
+    courseId: string,
+  ): LearnerProgressState | undefined {
+    return this.#progressStates.get(`${learner.institutionId}:${learner.userId}:${courseId}`, this.#clock());
+  }
+
+  keepProgressState(learner: { institutionId: string; userId: string }, state: LearnerProgressState): void {
+    this.#progressStates.set(`${learner.institutionId}:${learner.userId}:${state.course_id}`, {
+      value: state,
+      tags: [],
+      expiresAt: this.#clock() + this.#ttlMs * (0.8 + 0.2 * Math.random()),
+    });
+  }
+
+  /** Forgets a learner's progress in a course that this instance has just written another way. */
+  forgetProgressState(learner: { institutionId: string; userId: string }, courseId: string): void {
+    this.#progressStates.delete(`${learner.institutionId}:${learner.userId}:${courseId}`);
   }
 
   async #load<V>(

@@ -82,19 +82,30 @@ export async function decideLessonAccess(
   now: Date,
   cache: AccessCache | null = null,
 ): Promise<AccessDecision | null> {
-  const load = async (): Promise<CachedLessonFacts | null> => {
-    const row = await loadTenantAccessFacts(
-      db,
-      { institutionId: learner.institutionId, userId: learner.userId, lessonId },
-      now,
-    );
-    if (!row) return null;
-    const { learnerClientGroupId: _fromTheSession, ...facts } = toAccessFacts(row, null);
-    return { courseId: row.course_id, facts };
-  };
+  const load = () => loadLessonFacts(db, learner, lessonId, now);
   const found = cache ? await cache.lessonFacts(learner, lessonId, load) : await load();
   if (!found) return null;
   return decideAccess({ ...found.facts, learnerClientGroupId: learner.clientGroupId }, now);
+}
+
+/**
+ * A learner's facts for one lesson as the access cache keeps them, in one statement outside a transaction
+ * (`tenant_access_facts` scopes itself to the institution). Null when the lesson is not one of the institution's.
+ */
+export async function loadLessonFacts(
+  db: Database,
+  learner: { institutionId: string; userId: string },
+  lessonId: string,
+  now: Date,
+): Promise<CachedLessonFacts | null> {
+  const row = await loadTenantAccessFacts(
+    db,
+    { institutionId: learner.institutionId, userId: learner.userId, lessonId },
+    now,
+  );
+  if (!row) return null;
+  const { learnerClientGroupId: _fromTheSession, ...facts } = toAccessFacts(row, null);
+  return { courseId: row.course_id, facts };
 }
 
 /**

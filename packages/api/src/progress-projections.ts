@@ -110,6 +110,85 @@ export function toLoggedEvent(row: LoggedEventRow): LoggedProgressEvent {
   };
 }
 
+/** What folding needs of the learner's courses: each lesson's kind and course, each course's rules. */
+export interface FoldContext {
+  kinds: ReadonlyMap<string, LessonKind>;
+  rulesOf: ReadonlyMap<string, CompletionRules>;
+}
+
+export function foldContextOf(structures: ReadonlyMap<string, CourseStructureRow>): FoldContext {
+  const kinds = new Map<string, LessonKind>();
+  for (const structure of structures.values()) {
+    for (const lesson of structure.lessons) kinds.set(lesson.id, lesson.kind as LessonKind);
+  }
+  const rulesOf = new Map(
+    [...structures.values()].map((structure) => [structure.id, completionRulesOf(structure.settings)]),
+  );
+  return { kinds, rulesOf };
+}
+
+/**
+ * The new events folded onto the learner's stored rows, lesson by lesson, where the domain can continue from
+ * them; lessons missing here (no trustworthy row, or events earlier than those folded) need their whole log.
+ */
+export function continueStoredProgress(
+  context: FoldContext,
+  stored: readonly StoredLessonProgress[],
+  newEvents: ReadonlyMap<string, readonly LoggedProgressEvent[]>,
+): Map<string, LessonProgress> {
+  const folded = new Map<string, LessonProgress>();
+  for (const row of stored) {
+    const kind = context.kinds.get(row.lesson_id);
+    const rules = context.rulesOf.get(row.course_id);
+    const events = newEvents.get(row.lesson_id);
+    const previous = toLessonProgress(row);
+    if (!kind || !rules || !events || !previous) continue;
+    const progress = continueLessonProgress({ id: row.lesson_id, kind }, previous, events, rules);
+    if (progress) folded.set(row.lesson_id, progress);
+  }
+  return folded;
+}
+
+/** The lesson projection rows of folded progress, in the courses' order. */
+export function lessonProgressRows(
+  learner: { institutionId: string; userId: string },
+  lessonsByCourse: ReadonlyMap<string, ReadonlySet<string>>,
+  folded: ReadonlyMap<string, LessonProgress>,
+  now: Date,
+): LessonProgressRow[] {
+  const rows: LessonProgressRow[] = [];
+  for (const [courseId, lessons] of lessonsByCourse) {
+    for (const lessonId of lessons) {
+      const progress = folded.get(lessonId);
+      if (!progress) continue;
+      rows.push({
+        institution_id: learner.institutionId,
+        user_id: learner.userId,
+        course_id: courseId,
+        lesson_id: lessonId,
+        started_at: progress.startedAt,
+        completed_at: progress.completedAt,
+        last_activity_at: progress.lastActivityAt,
+        event_count: progress.eventCount,
+        watched_seconds: progress.watchedSeconds,
+        duration_seconds: progress.durationSeconds,
+        watched_fraction: progress.watchedFraction,
+        last_position_seconds: progress.lastPositionSeconds,
+        best_score: progress.bestScore,
+        best_max_score: progress.bestMaxScore,
+        best_score_percent: progress.bestScorePercent,
+        quiz_attempts: progress.quizAttempts,
+        live_minutes: progress.liveMinutes,
+        downloaded_at: progress.downloadedAt,
+        assignment_passed_at: progress.assignmentPassedAt,
+        watched_ranges: JSON.stringify(progress.watchedStretches),
+        updated_at: now,
+      });
+    }
+  }
+  return rows;
+}
+
 /**
  * Refolds one learner's progress in these lessons from the log, then their progress in those lessons'
  * courses, writing both projections; a course completed by it is recorded (enrolment completed, audited as a
@@ -135,89 +214,53 @@ export async function refreshLearnerProgress(
   const lessonIds = [...lessonsByCourse.values()].flatMap((lessons) => [...lessons]);
   const structures =
     loaded && courseIds.every((id) => loaded.has(id)) ? loaded : await loadCourseStructures(trx, courseIds);
-  const kinds = new Map<string, LessonKind>();
-  for (const structure of structures.values()) {
-    for (const lesson of structure.lessons) kinds.set(lesson.id, lesson.kind as LessonKind);
-  }
-  const rulesOf = new Map(
-    [...structures.values()].map((structure) => [structure.id, completionRulesOf(structure.settings)]),
-  );
+  const context = foldContextOf(structures);
 
   // Fold the new events onto the stored rows where the domain can; the whole log of the other lessons.
-  const folded = new Map<string, LessonProgress>();
-  if (newEvents) {
-    const stored = storedRows ?? (await loadLearnerLessonStates(trx, learner.userId, lessonIds));
-    for (const row of stored) {
-      const kind = kinds.get(row.lesson_id);
-      const rules = rulesOf.get(row.course_id);
-      const events = newEvents.get(row.lesson_id);
-      const previous = toLessonProgress(row);
-      if (!kind || !rules || !events || !previous) continue;
-      const progress = continueLessonProgress({ id: row.lesson_id, kind }, previous, events, rules);
-      if (progress) folded.set(row.lesson_id, progress);
-    }
-  }
+  const folded = newEvents
+    ? continueStoredProgress(
+        context,
+        storedRows ?? (await loadLearnerLessonStates(trx, learner.userId, lessonIds)),
+        newEvents,
+      )
+    : new Map<string, LessonProgress>();
   const refold = lessonIds.filter((id) => !folded.has(id));
   const eventsByLesson = new Map<string, LoggedProgressEvent[]>();
   for (const row of await loadLearnerLessonEvents(trx, learner.userId, refold)) {
     eventsByLesson.set(row.lesson_id, [...(eventsByLesson.get(row.lesson_id) ?? []), toLoggedEvent(row)]);
   }
   for (const lessonId of refold) {
-    const kind = kinds.get(lessonId);
+    const kind = context.kinds.get(lessonId);
     const events = eventsByLesson.get(lessonId) ?? [];
     const courseId = [...lessonsByCourse].find(([, lessons]) => lessons.has(lessonId))?.[0];
-    const rules = courseId ? rulesOf.get(courseId) : undefined;
+    const rules = courseId ? context.rulesOf.get(courseId) : undefined;
     if (!kind || !rules || !events.length) continue;
     folded.set(lessonId, foldLessonProgress({ id: lessonId, kind }, events, rules));
   }
 
-  const lessonRows: LessonProgressRow[] = [];
-  for (const [courseId, lessons] of lessonsByCourse) {
-    for (const lessonId of lessons) {
-      const progress = folded.get(lessonId);
-      if (!progress) continue;
-      lessonRows.push({
-        institution_id: learner.institutionId,
-        user_id: learner.userId,
-        course_id: courseId,
-        lesson_id: lessonId,
-        started_at: progress.startedAt,
-        completed_at: progress.completedAt,
-        last_activity_at: progress.lastActivityAt,
-        event_count: progress.eventCount,
-        watched_seconds: progress.watchedSeconds,
-        duration_seconds: progress.durationSeconds,
-        watched_fraction: progress.watchedFraction,
-        last_position_seconds: progress.lastPositionSeconds,
-        best_score: progress.bestScore,
-        best_max_score: progress.bestMaxScore,
-        best_score_percent: progress.bestScorePercent,
-        quiz_attempts: progress.quizAttempts,
-        live_minutes: progress.liveMinutes,
-        downloaded_at: progress.downloadedAt,
-        assignment_passed_at: progress.assignmentPassedAt,
-        watched_ranges: JSON.stringify(progress.watchedStretches),
-        updated_at: services.now,
-      });
-    }
-  }
+  const lessonRows = lessonProgressRows(learner, lessonsByCourse, folded, services.now);
   const state = await writeLessonProgressAndRead(trx, learner.userId, courseIds, lessonRows);
-  const completions = await refreshCourseProgress(trx, learner, courseIds, structures, state, services);
+  const { rows, completions } = courseProgressRows(learner, courseIds, structures, state, services.now);
+  await writeCourseProgress(trx, rows);
+  for (const completion of completions) await recordCourseCompletion(trx, learner, completion, services);
   // What the access cache holds of progress is which lessons are completed (prerequisites), and enrolments
   // change only with a course completion: the lesson_progress triggers announce exactly the first (migration
   // 20261203T150000), by the test the write reports; the enrolments' trigger, the second.
-  return { accessChanged: state.completionChanged || completions > 0 };
+  return { accessChanged: state.completionChanged || completions.length > 0 };
 }
 
-/** Recomputes the learner's course progress rows from their lesson progress, and records new completions. */
-async function refreshCourseProgress(
-  trx: Database,
+/**
+ * The learner's course progress rows recomputed from their lesson progress (`state`: every lesson row of
+ * theirs in these courses, and the stored course rows): only the rows that change, and the completions
+ * among them (not completed before, completed now).
+ */
+export function courseProgressRows(
   learner: { institutionId: string; userId: string },
   courseIds: readonly string[],
   structures: ReadonlyMap<string, CourseStructureRow>,
-  state: LearnerCourseState,
-  services: ProjectionServices,
-): Promise<number> {
+  state: Pick<LearnerCourseState, "lessons" | "courses">,
+  now: Date,
+): { rows: CourseProgressRow[]; completions: { courseId: string; completedAt: Date }[] } {
   const { lessons: lessonProgress, courses: before } = state;
   const stored = new Map(before.map((row) => [row.course_id, row]));
   const rows: CourseProgressRow[] = [];
@@ -255,15 +298,13 @@ async function refreshCourseProgress(
       completed_required_lessons: course.completedRequiredLessons,
       last_activity_at: course.lastActivityAt,
       completed_at: course.completedAt,
-      updated_at: services.now,
+      updated_at: now,
     });
     if (course.completedAt && !previous?.completed_at) {
       completions.push({ courseId, completedAt: course.completedAt });
     }
   }
-  await writeCourseProgress(trx, rows);
-  for (const completion of completions) await recordCourseCompletion(trx, learner, completion, services);
-  return completions.length;
+  return { rows, completions };
 }
 
 const sameTime = (stored: Date | null, computed: Date | null) =>

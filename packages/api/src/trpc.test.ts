@@ -2,13 +2,12 @@ import { hashPassword } from "@learnops/auth/passwords";
 import { readSessionToken } from "@learnops/auth/session-cookie";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
-import { sql } from "kysely";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createContextInner } from "./context.ts";
 import { createCaller } from "./root.ts";
 import { resolveSession } from "./sessions.ts";
-import { createCallerFactory, permittedProcedure, progressRecordingProcedure, router } from "./trpc.ts";
+import { createCallerFactory, permittedProcedure, router } from "./trpc.ts";
 
 const { db, appDb, jobs } = await setupTestJobQueue();
 const log = pino({ level: "silent" });
@@ -24,16 +23,6 @@ const probeRouter = router({
     // No tenant filter on purpose: the transaction's scope and row-level security supply it.
     ctx.db.selectFrom("client_groups").select(["institution_id", "name"]).orderBy("name").execute(),
   ),
-  progressScope: progressRecordingProcedure.query(async ({ ctx }) => {
-    // Before this procedure's first statement of its own: is the person's lock held, by this transaction?
-    const lockKey = `progress:${ctx.session.user.id}`;
-    const { rows: others } = await sql<{ taken: boolean }>`
-      select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)) as taken`.execute(db);
-    const { rows: scoped } = await sql<{ institution: string; user: string }>`
-      select current_setting('app.institution_id', true) as institution,
-             current_setting('app.user_id', true) as "user"`.execute(ctx.db);
-    return { lockFreeToOthers: others[0]?.taken, setting: scoped[0], progressLock: ctx.progressLock };
-  }),
   addThenFail: permittedProcedure("client_groups.manage").mutation(async ({ ctx }) => {
     await ctx.db
       .insertInto("client_groups")
@@ -106,25 +95,6 @@ describe("permitted procedures", () => {
     await expect(probe(await contextFor("new@example.org")).clientGroups()).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
-  });
-
-  it("for recording progress, hold the person's progress lock from the statement that sets the scope", async () => {
-    const ada = await db
-      .selectFrom("users")
-      .innerJoin("memberships", "memberships.user_id", "users.id")
-      .select(["users.id", "memberships.institution_id"])
-      .where("email", "=", "ada.learner@example.org")
-      .executeTakeFirstOrThrow();
-    const answer = await probe(await contextFor("ada.learner@example.org")).progressScope();
-    expect(answer).toEqual({
-      lockFreeToOthers: false,
-      setting: { institution: ada.institution_id, user: ada.id },
-      progressLock: { institutionId: ada.institution_id, userId: ada.id },
-    });
-    // Released with the transaction.
-    const { rows } = await sql<{ taken: boolean }>`
-      select pg_try_advisory_xact_lock(hashtextextended(${`progress:${ada.id}`}, 0)) as taken`.execute(db);
-    expect(rows[0]?.taken).toBe(true);
   });
 
   it("refuse anyone not signed in", async () => {

@@ -6,7 +6,6 @@
 import type { Role } from "@learnops/contracts/auth";
 import type { ApiErrorData, FieldIssue } from "@learnops/contracts/errors";
 import type { Database } from "@learnops/db/client";
-import { learnerProgressLock } from "@learnops/db/queries/progress";
 import { withTenant } from "@learnops/db/tenancy";
 import { hasPermission, type Permission } from "@learnops/domain/permissions";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -109,55 +108,32 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 class RollBack extends Error {}
 
 /**
- * A signed-in person acting in their active membership, in one transaction scoped to that membership's
- * institution (row-level security) that commits only if the procedure succeeds. With `lockProgress`, the
- * statement that sets the scope also takes the person's progress lock (`lockLearnerProgress`), and the
- * context names whose lock is held (`progressLock`), so recording need not take it in a round trip of its own.
- */
-function memberTransaction(lockProgress: boolean) {
-  return authedProcedure.use(async ({ ctx, next }) => {
-    const membership = ctx.session.membership;
-    if (!membership) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: "Choose an institution to act in first (no active membership)",
-      });
-    }
-    const scope = { institutionId: membership.institution_id, userId: ctx.session.user.id };
-    const progressLock: { institutionId: string; userId: string } | null = lockProgress ? scope : null;
-    const proceed = (trx: Database) =>
-      next({ ctx: { db: trx, membership, institutionId: membership.institution_id, progressLock } });
-    let result: Awaited<ReturnType<typeof proceed>> | undefined;
-    try {
-      await withTenant(
-        ctx.db,
-        scope,
-        async (trx) => {
-          result = await proceed(trx);
-          if (!result.ok) throw new RollBack();
-        },
-        { also: lockProgress ? [learnerProgressLock(scope.userId)] : [] },
-      );
-    } catch (error) {
-      if (!(error instanceof RollBack)) throw error;
-    }
-    if (!result) throw new Error("the tenant transaction ended without running the procedure");
-    return result;
-  });
-}
-
-/**
  * A signed-in person acting in their active membership. The whole procedure runs in one transaction scoped
  * to that membership's institution (row-level security), which commits only if the procedure succeeds.
  * The tenant comes from the session, never from the input.
  */
-export const memberProcedure = memberTransaction(false);
-
-/**
- * `memberProcedure` for recording the person's own progress: the transaction holds their progress lock from
- * its first statement (the one that sets the tenant), before anything is read.
- */
-export const progressRecordingProcedure = memberTransaction(true);
+export const memberProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const membership = ctx.session.membership;
+  if (!membership) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Choose an institution to act in first (no active membership)",
+    });
+  }
+  const scope = { institutionId: membership.institution_id, userId: ctx.session.user.id };
+  const proceed = (trx: Database) => next({ ctx: { db: trx, membership, institutionId: membership.institution_id } });
+  let result: Awaited<ReturnType<typeof proceed>> | undefined;
+  try {
+    await withTenant(ctx.db, scope, async (trx) => {
+      result = await proceed(trx);
+      if (!result.ok) throw new RollBack();
+    });
+  } catch (error) {
+    if (!(error instanceof RollBack)) throw error;
+  }
+  if (!result) throw new Error("the tenant transaction ended without running the procedure");
+  return result;
+});
 
 /**
  * A signed-in person acting in their active membership, without a transaction: for a read whose one

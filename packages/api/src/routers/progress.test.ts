@@ -396,7 +396,7 @@ function seeded(seed: number) {
 
 describe("rebuilding projections from the event log", () => {
   it("gives what the increments gave, for a shuffled stream with duplicates, and the same for any arrival order", async () => {
-    const seed = 20261203;
+    const seed = 20261204;
     const random = seeded(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const shuffle = <T>(items: readonly T[]): T[] => {
@@ -463,7 +463,8 @@ describe("rebuilding projections from the event log", () => {
       return { id: course.id, lessons };
     });
 
-    // Learners in pairs: the second of each pair gets the same events in another order and other batches.
+    // Learners in pairs: the second of each pair gets the same events in the order they happened, in other
+    // batches, and records them outside a transaction: in one statement wherever the fold can continue.
     const learners: string[] = [];
     for (let n = 0; n < 6; n++) {
       const user = await db
@@ -516,7 +517,10 @@ describe("rebuilding projections from the event log", () => {
       }
     };
     const now = new Date();
-    const recordInBatches = async (learner: string, events: readonly ProgressEventInput[]) => {
+    // The second of each pair records outside a transaction with a cache: in one statement where it can.
+    const accessCache = new AccessCache();
+    accessCache.listening(async () => {});
+    const recordInBatches = async (learner: string, events: readonly ProgressEventInput[], oneStatement = false) => {
       for (let offset = 0; offset < events.length; ) {
         const size = 1 + Math.floor(random() * 30);
         const results = await recordProgressEvents(
@@ -525,7 +529,7 @@ describe("rebuilding projections from the event log", () => {
           events.slice(offset, offset + size),
           "import",
           now,
-          { jobs },
+          oneStatement ? { jobs, accessCache } : { jobs },
         );
         expect(results.filter((result) => result.status === "rejected")).toEqual([]);
         offset += size;
@@ -536,7 +540,8 @@ describe("rebuilding projections from the event log", () => {
       // Redeliveries: about one event in six arrives again.
       const withDuplicates = [...stream, ...stream.filter(() => random() < 0.15)];
       await recordInBatches(learners[pair] as string, shuffle(withDuplicates));
-      await recordInBatches(learners[pair + 1] as string, shuffle(withDuplicates));
+      const inOrder = withDuplicates.toSorted((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+      await recordInBatches(learners[pair + 1] as string, inOrder, true);
     }
 
     const snapshot = async () => {
@@ -673,5 +678,293 @@ describe("progress.record with the access cache", () => {
     });
     expect(results).toMatchObject([{ status: "accepted" }]);
     expect(accessChanges.quietMutations).toBe(1);
+  });
+});
+
+describe("recording in one statement", () => {
+  /** A new learner, actively enrolled in Dementia Care Essentials (video, reading, quiz; no prerequisites). */
+  const enrolledLearner = async (email: string) => {
+    const user = await db
+      .insertInto("users")
+      .values({ email, display_name: email.split("@")[0] ?? email, email_verified_at: new Date() })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto("password_credentials")
+      .values({ user_id: user.id, hash: await hashPassword(demoTestPassword) })
+      .execute();
+    const course = await courseId("dementia-care");
+    await owner(async (trx) => {
+      await trx
+        .insertInto("memberships")
+        .values({ institution_id: northwind, user_id: user.id, role: "learner" })
+        .execute();
+      await trx
+        .insertInto("enrolments")
+        .values({
+          institution_id: northwind,
+          user_id: user.id,
+          course_id: course,
+          source: "manual_grant",
+          status: "active",
+          status_reason: "One-statement recording test",
+        })
+        .execute();
+    });
+    const lessons = await owner((trx) =>
+      trx.selectFrom("lessons").select(["id", "kind"]).where("course_id", "=", course).orderBy("position").execute(),
+    );
+    return { userId: user.id, courseId: course, lessons };
+  };
+
+  /** The application's database, counting the statements sent through it. */
+  const countingDb = () => {
+    const counter = { statements: 0 };
+    const counted = appDb.withPlugin({
+      transformQuery: ({ node }) => {
+        counter.statements += 1;
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    return { counter, db: counted };
+  };
+
+  const listeningCache = () => {
+    const cache = new AccessCache();
+    cache.listening(async () => {});
+    return cache;
+  };
+
+  const projections = async (user: string, course: string) => ({
+    lessons: await db
+      .selectFrom("lesson_progress")
+      .selectAll()
+      .where("user_id", "=", user)
+      .where("course_id", "=", course)
+      .orderBy("lesson_id")
+      .execute(),
+    course: await db
+      .selectFrom("course_progress")
+      .selectAll()
+      .where("user_id", "=", user)
+      .where("course_id", "=", course)
+      .executeTakeFirst(),
+  });
+
+  it("records a lesson's later events in one statement, and a repeat in one statement that writes nothing", async () => {
+    const learner = await enrolledLearner("one.statement@example.org");
+    const video = learner.lessons.find((lesson) => lesson.kind === "video");
+    if (!video) throw new Error("the course has no video lesson");
+    const { counter, db: counted } = countingDb();
+    const accessCache = listeningCache();
+    const caller = await (
+      await signedInCaller({ db: counted, jobs, accessCache }, "one.statement@example.org", "northwind-health")
+    )();
+    const heartbeat = (seconds: number, at: number) => ({
+      type: "video_progress" as const,
+      idempotencyKey: key(),
+      lessonId: video.id,
+      occurredAt: minutesAgo(at),
+      positionSeconds: seconds,
+      durationSeconds: 600,
+      watchedRanges: [[seconds - 60, seconds]] as [number, number][],
+    });
+    const statementsOf = async (work: () => Promise<unknown>) => {
+      const before = counter.statements;
+      await work();
+      return counter.statements - before;
+    };
+
+    // The lesson's first event: the full path (a transaction under the learner's lock).
+    expect(await caller.progress.record(heartbeat(60, 30))).toMatchObject({ status: "accepted" });
+    // This instance has not seen the learner's progress yet: read with the attempt, then written.
+    expect(await statementsOf(() => caller.progress.record(heartbeat(120, 20)))).toBe(2);
+    // Now it has: one statement.
+    const third = heartbeat(180, 10);
+    let result: unknown;
+    expect(
+      await statementsOf(async () => {
+        result = await caller.progress.record(third);
+      }),
+    ).toBe(1);
+    expect(result).toMatchObject({ status: "accepted", eventId: expect.any(String) });
+    const after = await projections(learner.userId, learner.courseId);
+    expect(after.lessons).toMatchObject([
+      { lesson_id: video.id, event_count: 3, watched_seconds: 180, last_position_seconds: 180, watched_fraction: 0.3 },
+    ]);
+    expect(after.course).toMatchObject({ percent: 0, completed_lessons: 0, lesson_count: learner.lessons.length });
+    expect(after.course?.last_activity_at).toEqual(new Date(third.occurredAt));
+
+    // The same event again: a duplicate, in one statement, and nothing changes.
+    expect(await caller.progress.record(third)).toMatchObject({
+      status: "duplicate",
+      eventId: (result as { eventId: string }).eventId,
+    });
+    expect(await caller.progress.record({ ...third, positionSeconds: 181 })).toMatchObject({
+      status: "rejected",
+      code: "idempotency_key_reused",
+    });
+    expect(await projections(learner.userId, learner.courseId)).toEqual(after);
+    expect(await statementsOf(() => caller.progress.record(third))).toBe(1);
+  });
+
+  const videoOf = (learner: { lessons: { id: string; kind: string }[] }) => {
+    const video = learner.lessons.find((lesson) => lesson.kind === "video");
+    if (!video) throw new Error("the course has no video lesson");
+    return video.id;
+  };
+  const heartbeatOn = (lesson: string, seconds: number, minutes: number) => ({
+    type: "video_progress" as const,
+    idempotencyKey: key(),
+    lessonId: lesson,
+    occurredAt: minutesAgo(minutes),
+    positionSeconds: seconds,
+    durationSeconds: 600,
+    watchedRanges: [[seconds - 60, seconds]] as [number, number][],
+  });
+  const callerOf = async (email: string, services: { db?: typeof appDb; accessCache: AccessCache }) =>
+    (
+      await signedInCaller(
+        { db: services.db ?? appDb, jobs, accessCache: services.accessCache },
+        email,
+        "northwind-health",
+      )
+    )();
+
+  it("folds again when another instance wrote meanwhile, and loses nothing", async () => {
+    const learner = await enrolledLearner("two.instances@example.org");
+    const video = videoOf(learner);
+    const counted = countingDb();
+    const onA = await callerOf("two.instances@example.org", { db: counted.db, accessCache: listeningCache() });
+    const onB = await callerOf("two.instances@example.org", { accessCache: listeningCache() });
+    await onA.progress.record(heartbeatOn(video, 60, 50));
+    await onA.progress.record(heartbeatOn(video, 120, 40));
+    // Written on B: what A keeps of the learner's progress is no longer the stored state.
+    expect(await onB.progress.record(heartbeatOn(video, 300, 30))).toMatchObject({ status: "accepted" });
+    const before = counted.counter.statements;
+    expect(await onA.progress.record(heartbeatOn(video, 360, 20))).toMatchObject({ status: "accepted" });
+    // Turned away with the state as it is, folded again, written.
+    expect(counted.counter.statements - before).toBe(2);
+    const incremental = await projections(learner.userId, learner.courseId);
+    expect(incremental.lessons).toMatchObject([{ event_count: 4, watched_seconds: 240, last_position_seconds: 360 }]);
+    expect(incremental.lessons[0]?.watched_ranges).toEqual([
+      [0, 120],
+      [240, 360],
+    ]);
+    // What a rebuild from the log gives.
+    const chloe = await as("chloe.admin@example.org");
+    await chloe.progress.rebuild({ userId: learner.userId });
+    const rebuilt = await projections(learner.userId, learner.courseId);
+    const withoutTimes = (state: typeof incremental) => ({
+      lessons: state.lessons.map(({ updated_at: _updated, ...row }) => row),
+      course: state.course && { ...state.course, updated_at: null },
+    });
+    expect(withoutTimes(rebuilt)).toEqual(withoutTimes(incremental));
+  });
+
+  it("shares one statement among learners recording at once, each judged on its own", async () => {
+    const emails = ["shared.one@example.org", "shared.two@example.org", "shared.three@example.org"];
+    const learners = [];
+    for (const email of emails) learners.push(await enrolledLearner(email));
+    const [one, two, three] = learners as [(typeof learners)[0], (typeof learners)[0], (typeof learners)[0]];
+    const counted = countingDb();
+    const accessCache = listeningCache();
+    const callers = await Promise.all(emails.map((email) => callerOf(email, { db: counted.db, accessCache })));
+    const [onOne, onTwo, onThree] = callers as [(typeof callers)[0], (typeof callers)[0], (typeof callers)[0]];
+    // Each learner's lesson started and its state read by this instance.
+    const earlier = heartbeatOn(videoOf(two), 120, 40);
+    for (const [caller, learner] of [
+      [onOne, one],
+      [onTwo, two],
+      [onThree, three],
+    ] as const) {
+      expect(await caller.progress.record(heartbeatOn(videoOf(learner), 60, 50))).toMatchObject({ status: "accepted" });
+      expect(
+        await caller.progress.record(caller === onTwo ? earlier : heartbeatOn(videoOf(learner), 120, 40)),
+      ).toMatchObject({ status: "accepted" });
+    }
+    const before = counted.counter.statements;
+    const results = await Promise.all([
+      onOne.progress.record(heartbeatOn(videoOf(one), 180, 30)),
+      onTwo.progress.record(earlier),
+      onThree.progress.record({ ...heartbeatOn(videoOf(three), 180, 30), positionSeconds: 175 }),
+      // The same learner twice at once: the second waits for a later statement.
+      onOne.progress.record(heartbeatOn(videoOf(one), 240, 20)),
+    ]);
+    expect(results).toMatchObject([
+      { status: "accepted" },
+      { status: "duplicate" },
+      { status: "accepted" },
+      { status: "accepted" },
+    ]);
+    // One statement for the three learners. The learner's second event waits for their first to be written;
+    // folded onto the state before it, it is turned away by a second statement and written by a third.
+    expect(counted.counter.statements - before).toBe(3);
+    expect((await projections(one.userId, one.courseId)).lessons).toMatchObject([
+      { event_count: 4, watched_seconds: 240, last_position_seconds: 240 },
+    ]);
+    expect((await projections(two.userId, two.courseId)).lessons).toMatchObject([{ event_count: 2 }]);
+    expect((await projections(three.userId, three.courseId)).lessons).toMatchObject([
+      { event_count: 3, last_position_seconds: 175 },
+    ]);
+  });
+
+  it("leaves a course completion to the full path: the enrolment completed and one job queued", async () => {
+    const learner = await enrolledLearner("completes.here@example.org");
+    const caller = await callerOf("completes.here@example.org", { accessCache: listeningCache() });
+    const lessonOf = (kind: string) => learner.lessons.find((lesson) => lesson.kind === kind)?.id ?? "";
+    const quiz = lessonOf("quiz");
+    await caller.progress.recordMany({
+      events: [
+        { ...heartbeatOn(lessonOf("video"), 600, 50), watchedRanges: [[0, 600]] },
+        { type: "lesson_completed", idempotencyKey: key(), lessonId: lessonOf("reading"), occurredAt: minutesAgo(45) },
+      ],
+    });
+    const attempt = (score: number, minutes: number) => ({
+      type: "quiz_attempted" as const,
+      idempotencyKey: key(),
+      lessonId: quiz,
+      occurredAt: minutesAgo(minutes),
+      score,
+      maxScore: 10,
+      passed: score >= 7,
+    });
+    await caller.progress.record(attempt(3, 40));
+    await caller.progress.record(attempt(4, 35));
+    const passedAt = minutesAgo(30);
+    expect(await caller.progress.record({ ...attempt(9, 30), occurredAt: passedAt })).toMatchObject({
+      status: "accepted",
+    });
+    expect((await projections(learner.userId, learner.courseId)).course).toMatchObject({
+      percent: 100,
+      completed_at: new Date(passedAt),
+    });
+    const enrolment = await db
+      .selectFrom("enrolments")
+      .select(["id", "status"])
+      .where("user_id", "=", learner.userId)
+      .executeTakeFirstOrThrow();
+    expect(enrolment.status).toBe("completed");
+    // Attempts after the completion go on being recorded, in one statement, and complete nothing again.
+    await caller.progress.record(attempt(10, 20));
+    await caller.progress.record(attempt(8, 10));
+    const queued = await sql`
+      select 1 from pgboss.job where name = 'course-completed' and data->>'userId' = ${learner.userId}`.execute(db);
+    expect(queued.rows).toHaveLength(1);
+    expect(
+      await db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("target_id", "=", enrolment.id)
+        .where("action", "=", "enrolment.completed")
+        .execute(),
+    ).toHaveLength(1);
+    expect(
+      (await projections(learner.userId, learner.courseId)).lessons.find((row) => row.lesson_id === quiz),
+    ).toMatchObject({
+      quiz_attempts: 5,
+      best_score: 10,
+    });
   });
 });

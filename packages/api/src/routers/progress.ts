@@ -16,7 +16,7 @@ import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
 import { completionRulesOf, rebuildProgress, toCourseStructure } from "../progress-projections.ts";
 import { recordProgressEvents } from "../progress-recording.ts";
-import { memberProcedure, notFound, permittedProcedure, progressRecordingProcedure, router } from "../trpc.ts";
+import { memberProcedure, memberStatementProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
@@ -34,14 +34,13 @@ function learnerOf(ctx: {
 
 export const progressRouter = router({
   /** One event of the signed-in learner's own progress; the answer says whether it was recorded. */
-  record: progressRecordingProcedure.input(recordProgressInput).mutation(async ({ ctx, input }) => {
-    // The first thing this transaction does, so facts loaded through the cache are committed ones.
+  record: memberStatementProcedure.input(recordProgressInput).mutation(async ({ ctx, input }) => {
+    // No transaction here: recording takes one statement in the common case, a transaction of its own otherwise.
     const report = { accessChanged: false };
     const [result] = await recordProgressEvents(ctx.db, learnerOf(ctx), [input], "portal", ctx.now(), {
       jobs: ctx.jobs,
       accessCache: ctx.accessCache,
       report,
-      heldLock: ctx.progressLock,
     });
     if (!result) throw new Error("recording gave no result for its one event");
     // Nothing announced (no completion changed): the HTTP layer need not wait for the cache to settle.
@@ -53,7 +52,7 @@ export const progressRouter = router({
    * Up to 500 events at once (offline or flaky clients). Each is checked on its own: a malformed one is
    * `rejected` as `invalid_event` with its field issues, and never costs the good ones their place.
    */
-  recordMany: progressRecordingProcedure.input(recordManyProgressInput).mutation(async ({ ctx, input }) => {
+  recordMany: memberStatementProcedure.input(recordManyProgressInput).mutation(async ({ ctx, input }) => {
     const results: (ProgressItemResult | undefined)[] = new Array(input.events.length);
     const valid: { index: number; event: ProgressEventInput }[] = [];
     input.events.forEach((raw, index) => {
@@ -74,7 +73,7 @@ export const progressRouter = router({
       valid.map((item) => item.event),
       "portal",
       ctx.now(),
-      { jobs: ctx.jobs, accessCache: ctx.accessCache, report, heldLock: ctx.progressLock },
+      { jobs: ctx.jobs, accessCache: ctx.accessCache, report },
     );
     if (!report.accessChanged) ctx.accessChanges.quietMutations += 1;
     recorded.forEach((result, position) => {

@@ -130,11 +130,7 @@ export async function appendProgressEventsAndRead(
              as stored`.execute(db);
   const found = rows[0];
   if (!found) throw new Error("the append returned no row");
-  // JSON carries timestamps as text: back to dates, as the other reads give them.
-  const dates = ["started_at", "completed_at", "last_activity_at", "downloaded_at", "assignment_passed_at"] as const;
-  for (const row of found.stored) {
-    for (const column of dates) row[column] = row[column] === null ? null : new Date(row[column]);
-  }
+  for (const row of found.stored) reviveLessonDates(row);
   return found;
 }
 
@@ -481,4 +477,98 @@ export async function completeEnrolment(
     .where("status", "=", "active")
     .returning(["id"])
     .executeTakeFirst();
+}
+
+/**
+ * What a fold of a learner's progress in a course depends on: their lesson progress rows in it and their course
+ * progress row, each by its row version. Any write of any of them changes it.
+ */
+export interface ProgressFingerprint {
+  lessons: Record<string, string>;
+  course: string | null;
+}
+
+/** A learner's progress in one course as the fold continues from it, with its fingerprint. */
+export interface LearnerProgressState {
+  course_id: string;
+  fingerprint: ProgressFingerprint;
+  lessons: StoredLessonProgress[];
+  course: Omit<StoredCourseProgress, "course_id"> | null;
+}
+
+/** One learner's folded events, to be written only if the states folded onto are still the stored ones. */
+export interface ProgressWrite {
+  userId: string;
+  /** Every course the events are in, with the fingerprint of the state folded onto (null: none, read it). */
+  courses: readonly { courseId: string; fingerprint: ProgressFingerprint | null }[];
+  keys: readonly string[];
+  events: readonly NewProgressEvent[];
+  lessons: readonly LessonProgressRow[];
+  courseRows: readonly CourseProgressRow[];
+}
+
+export type RecordProgressOutcome =
+  /** Nothing written: some keys were logged before (whatever the state). */
+  | { outcome: "known"; known: { id: string; idempotency_key: string; payload_sha256: string }[] }
+  /** Nothing written: a state is not the one given; here they all are as they are now. */
+  | { outcome: "stale"; states: LearnerProgressState[] }
+  /** Events and projections written: the new row versions of the rows written, by lesson and by course. */
+  | {
+      outcome: "written";
+      inserted: { id: string; idempotency_key: string }[];
+      lessons: Record<string, string>;
+      courses: Record<string, string>;
+    };
+
+/**
+ * Several learners' writes in one statement outside any transaction (the `record_progress` function, migration
+ * 20261203T160000), at most one per learner: under the learners' progress locks, each is written only if
+ * none of its keys was logged before and each of its states still has the fingerprint given; otherwise it
+ * writes nothing and its outcome says why. One outcome per write, in order. The institution is set by the
+ * function, from the caller (the sessions' memberships), for its own duration.
+ */
+export async function recordProgressWrites(
+  db: Database,
+  institutionId: string,
+  writes: readonly ProgressWrite[],
+): Promise<RecordProgressOutcome[]> {
+  // jsonb_populate_recordset reads JSON values: the JSON-text columns go in as the values they hold.
+  const items = writes.map((write) => ({
+    user_id: write.userId,
+    keys: write.keys,
+    courses: write.courses.map((course) => ({ course_id: course.courseId, fingerprint: course.fingerprint })),
+    events: write.events.map((event) => ({
+      ...event,
+      metadata: JSON.parse(event.metadata) as unknown,
+      watched_ranges: event.watched_ranges === null ? null : (JSON.parse(event.watched_ranges) as unknown),
+    })),
+    lessons: write.lessons.map((row) => ({ ...row, watched_ranges: JSON.parse(row.watched_ranges) as unknown })),
+    course_rows: write.courseRows,
+  }));
+  const { rows } = await sql<{ outcomes: RecordProgressOutcome[] | null }>`
+    select record_progress(${institutionId}::uuid, ${JSON.stringify(items)}::jsonb) as outcomes`.execute(db);
+  const outcomes = rows[0]?.outcomes;
+  if (!outcomes || outcomes.length !== writes.length) throw new Error("record_progress gave no outcome per write");
+  for (const outcome of outcomes) {
+    if (outcome.outcome !== "stale") continue;
+    for (const state of outcome.states) {
+      for (const row of state.lessons) reviveLessonDates(row);
+      if (state.course) {
+        state.course.completed_at = revive(state.course.completed_at);
+        state.course.last_activity_at = revive(state.course.last_activity_at);
+      }
+    }
+  }
+  return outcomes;
+}
+
+const revive = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/** JSON carries timestamps as text: back to dates, as the other reads give them. */
+function reviveLessonDates(row: StoredLessonProgress): void {
+  row.started_at = revive(row.started_at);
+  row.completed_at = revive(row.completed_at);
+  row.last_activity_at = revive(row.last_activity_at);
+  row.downloaded_at = revive(row.downloaded_at);
+  row.assignment_passed_at = revive(row.assignment_passed_at);
 }
