@@ -107,10 +107,11 @@ type LessonsById = ReadonlyMap<string, { id: string; course_id: string; module_i
  * event completes a course; without it the completion is still recorded (course progress, enrolment), but
  * nobody is emailed.
  *
- * `services.accessCache` lets the learner's access facts and the courses' structures come from memory (ADR
- * 011, 012) instead of two queries per request. Pass it only when this transaction has written nothing yet
- * (a procedure that records first): what is loaded through it is kept for other requests. A refusal is never
- * made on cached facts alone: a lesson the cached facts deny is judged again on facts read now.
+ * `services.accessCache` lets the learner's access facts, the courses' structures and the learner's progress
+ * states come from memory (ADR 011, 012) instead of queries per request, and outside a transaction opens the
+ * one-statement path. Pass it only when `db` has written nothing yet (a procedure that records first): what
+ * is loaded through it is kept for other requests. A refusal is never made on cached facts alone: a lesson
+ * the cached facts deny is judged again on facts read now.
  */
 export async function recordProgressEvents(
   db: Database,
