@@ -32,6 +32,8 @@ export interface BenchEvaluation {
   /** Figures derived from series of the same run (e.g. rps against a reference's), so they hold on a noisy machine. */
   ratios?: Record<string, number>;
   targets?: Target[];
+  /** Figures worth reading beside the targets that are not targets themselves, one line each. */
+  notes?: string[];
 }
 
 /** What a run found: the figures per series, with the ratios and targets evaluated from them. */

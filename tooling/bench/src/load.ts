@@ -1,5 +1,7 @@
-// The load generator: autocannon, in the harness's process (never the server's), against 127.0.0.1 only.
-import type { IncomingHttpHeaders } from "node:http";
+// The load generator, in the harness's process (never the server's), against 127.0.0.1 only: autocannon for
+// the closed loop (every connection busy all the time), node:http for requests offered at a fixed rate.
+import http, { type IncomingHttpHeaders } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import type { CpuSample } from "./cpu.ts";
 
@@ -50,6 +52,11 @@ export interface SeriesSpec {
   eventsPerRequest?: number;
   /** Measures this instead of HTTP requests to `path`. */
   direct?: DirectLoad;
+  /**
+   * Requests per second at which the series is also measured open loop (`measureAtRate`), after its closed
+   * loop: the rate the issue's latency target is stated at. HTTP series only.
+   */
+  targetRate?: number;
 }
 
 export interface MeasuredWindow {
@@ -76,7 +83,37 @@ export interface SeriesMetrics {
    * CPU time per measured request, in ms: the API process, PostgreSQL (all its processes), the load
    * generator. It holds far better than rps on a busy machine. Absent where /proc is not available.
    */
-  cpu_ms_per_request?: { api: number; postgres: number; load_generator: number };
+  cpu_ms_per_request?: CpuPerRequest;
+  /** The same requests offered at the series' `targetRate` (see `measureAtRate`). */
+  at_target_rate?: RateMetrics;
+}
+
+export interface CpuPerRequest {
+  api: number;
+  postgres: number;
+  load_generator: number;
+}
+
+/** A series measured open loop: requests offered on a fixed schedule, latency from each one's scheduled time. */
+export interface RateMetrics {
+  /** The schedule: requests per second offered. */
+  offered_rps: number;
+  /** Requests answered per second, from the first scheduled send to the last answer. */
+  rps: number;
+  events_per_s?: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** At most this many requests in flight (one per connection). */
+  connections: number;
+  /** Seconds from the first scheduled send to the last answer: longer than the schedule when it fell behind. */
+  duration_s: number;
+  cpu_ms_per_request?: CpuPerRequest;
 }
 
 /** Warms up, then measures one series; throws if any request errored, timed out or was not a 2xx. */
@@ -103,8 +140,6 @@ export async function measureSeries(
   onMeasured({ series: spec.name, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
   const cpuAfter = sampleCpu();
   assertClean(spec.name, "measurement", result);
-  const perRequest = (before: number, after: number) =>
-    Number(((after - before) / Math.max(1, result.requests.total)).toFixed(3));
   const rps = result.requests.total / result.duration;
   return {
     rps: Math.round(rps),
@@ -119,16 +154,189 @@ export async function measureSeries(
     non2xx: result.non2xx,
     connections,
     duration_s: Number(result.duration.toFixed(2)),
-    ...(cpuBefore && cpuAfter
-      ? {
-          cpu_ms_per_request: {
-            api: perRequest(cpuBefore.apiMs, cpuAfter.apiMs),
-            postgres: perRequest(cpuBefore.postgresMs, cpuAfter.postgresMs),
-            load_generator: perRequest(cpuBefore.loadGeneratorMs, cpuAfter.loadGeneratorMs),
-          },
-        }
-      : {}),
+    ...(cpuBefore && cpuAfter ? { cpu_ms_per_request: cpuPerRequest(cpuBefore, cpuAfter, result.requests.total) } : {}),
   };
+}
+
+/**
+ * Warms up, then measures one series open loop, as wrk2 does: requests are scheduled every 1/rate seconds
+ * and sent over `connections` keep-alive connections, one request in flight on each. A free connection takes
+ * the next scheduled request, waits for its time if that is still ahead, and sends it; when every connection
+ * is busy, scheduled requests wait, and that wait counts, since latency runs from the scheduled time, not from
+ * the send (no coordinated omission). Every request scheduled within the duration is sent and answered, so a
+ * server that falls behind shows it in latency and in `rps` below `offered_rps`. Throws like `measureSeries`
+ * if any request failed.
+ */
+export async function measureAtRate(
+  baseUrl: string,
+  spec: SeriesSpec,
+  rate: number,
+  settings: LoadSettings,
+  sampleCpu: () => CpuSample | null = () => null,
+  onMeasured: (window: MeasuredWindow) => void = () => {},
+): Promise<RateMetrics> {
+  const url = new URL(spec.path, baseUrl);
+  if (url.hostname !== "127.0.0.1") throw new Error(`Benchmarks load 127.0.0.1 only, not ${url.hostname}`);
+  if (spec.direct) throw new Error(`Series ${spec.name} is not HTTP: it has no open-loop measurement`);
+  if (!(rate > 0)) throw new Error(`Series ${spec.name}: a rate must be above 0 requests/s, not ${rate}`);
+  const connections = spec.connections ?? settings.connections;
+  // One agent per connection with a single socket: connection i keeps its own session and body generator,
+  // and never has two requests in flight, as in the closed loop.
+  const senders = Array.from({ length: connections }, (_, connection) => ({
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    request: requestOf(spec, url, connection),
+  }));
+  try {
+    if (settings.warmupSeconds > 0) {
+      const warmup = await runAtRate(url, senders, rate, settings.warmupSeconds);
+      assertClean(spec.name, `warm-up at ${rate} requests/s`, warmup);
+    }
+    const cpuBefore = sampleCpu();
+    const startUs = Number(process.hrtime.bigint() / 1000n);
+    const result = await runAtRate(url, senders, rate, settings.durationSeconds);
+    onMeasured({ series: `${spec.name} at ${rate}/s`, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
+    const cpuAfter = sampleCpu();
+    assertClean(spec.name, `measurement at ${rate} requests/s`, result);
+    const requests = result.requests.total;
+    const rps = requests / result.duration;
+    return {
+      offered_rps: rate,
+      rps: Math.round(rps),
+      ...(spec.eventsPerRequest ? { events_per_s: Math.round(rps * spec.eventsPerRequest) } : {}),
+      p50_ms: result.latency.p50,
+      p90_ms: result.latency.p90,
+      p99_ms: result.latency.p99,
+      max_ms: result.latency.max,
+      requests,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      connections,
+      duration_s: Number(result.duration.toFixed(2)),
+      ...(cpuBefore && cpuAfter ? { cpu_ms_per_request: cpuPerRequest(cpuBefore, cpuAfter, requests) } : {}),
+    };
+  } finally {
+    for (const { agent } of senders) agent.destroy();
+  }
+}
+
+function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuPerRequest {
+  const perRequest = (from: number, to: number) => Number(((to - from) / Math.max(1, requests)).toFixed(3));
+  return {
+    api: perRequest(before.apiMs, after.apiMs),
+    postgres: perRequest(before.postgresMs, after.postgresMs),
+    load_generator: perRequest(before.loadGeneratorMs, after.loadGeneratorMs),
+  };
+}
+
+/** What connection i sends throughout a series, as node:http needs it. */
+interface ConnectionRequest {
+  method: "GET" | "POST";
+  path: string;
+  headers: IncomingHttpHeaders;
+  body?: () => string;
+}
+
+function requestOf(spec: SeriesSpec, url: URL, connection: number): ConnectionRequest {
+  const own = spec.perConnection?.(connection) ?? {};
+  return {
+    method: own.body ? "POST" : "GET",
+    path: own.path ?? `${url.pathname}${url.search}`,
+    headers: { ...spec.headers, ...own.headers, ...(own.body ? { "content-type": "application/json" } : {}) },
+    ...(own.body ? { body: own.body } : {}),
+  };
+}
+
+/** A request stuck this long is an error worth failing the run over, not a latency sample (as in the closed loop). */
+const requestTimeoutMs = 10_000;
+
+/** Sends the requests scheduled over `seconds` at `rate` and waits for every answer. */
+async function runAtRate(
+  url: URL,
+  senders: readonly { agent: http.Agent; request: ConnectionRequest }[],
+  rate: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const scheduled = Math.round(rate * seconds);
+  const intervalMs = 1000 / rate;
+  const latencies: number[] = [];
+  const statusCodeStats: Record<string, { count: number }> = {};
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  let firstError: unknown = null;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    senders.map(async ({ agent, request }) => {
+      // Requests are taken in schedule order, so the oldest waiting one always goes out first.
+      for (let slot = next++; slot < scheduled; slot = next++) {
+        const due = started + slot * intervalMs;
+        const ahead = due - performance.now();
+        if (ahead > 0) await sleep(ahead);
+        try {
+          const status = await send(url, agent, request);
+          latencies.push(performance.now() - due);
+          const counted = statusCodeStats[status] ?? { count: 0 };
+          counted.count++;
+          statusCodeStats[status] = counted;
+          if (status < 200 || status > 299) non2xx++;
+        } catch (error) {
+          if (error instanceof RequestTimeout) timeouts++;
+          else errors++;
+          firstError ??= error;
+        }
+      }
+    }),
+  );
+  if (firstError) process.stderr.write(`first failure of ${errors + timeouts}: ${String(firstError)}\n`);
+  const latency = latencySummary(latencies);
+  return {
+    requests: { total: latencies.length } as autocannon.Result["requests"],
+    latency: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max } as autocannon.Result["latency"],
+    duration: (performance.now() - started) / 1000,
+    errors,
+    timeouts,
+    non2xx,
+    statusCodeStats: statusCodeStats as autocannon.Result["statusCodeStats"],
+  };
+}
+
+class RequestTimeout extends Error {}
+
+/** One request on the connection's own socket; resolves with the status once the whole answer has arrived. */
+function send(url: URL, agent: http.Agent, request: ConnectionRequest): Promise<number> {
+  const body = request.body?.();
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: request.path,
+        method: request.method,
+        headers:
+          body === undefined ? request.headers : { ...request.headers, "content-length": Buffer.byteLength(body) },
+        agent,
+        timeout: requestTimeoutMs,
+      },
+      (answer) => {
+        answer.on("error", reject);
+        answer.on("end", () => resolve(answer.statusCode ?? 0));
+        answer.resume();
+      },
+    );
+    outgoing.on("timeout", () => outgoing.destroy(new RequestTimeout(`no answer within ${requestTimeoutMs} ms`)));
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
+/** The latency percentiles the results report, in ms to two decimals. */
+function latencySummary(latencies: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const sorted = latencies.toSorted((a, b) => a - b);
+  const at = (share: number) =>
+    Number((sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0).toFixed(2));
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
 }
 
 /** What the harness reads of a load's outcome: autocannon's result, or the same figures from a direct load. */
@@ -159,12 +367,10 @@ async function runDirect(load: DirectLoad, connections: number, durationSeconds:
     }),
   );
   if (firstError) process.stderr.write(`first failure of ${errors}: ${String(firstError)}\n`);
-  const sorted = latencies.toSorted((a, b) => a - b);
-  const at = (share: number) =>
-    Number((sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? 0).toFixed(2));
+  const latency = latencySummary(latencies);
   return {
     requests: { total: latencies.length } as autocannon.Result["requests"],
-    latency: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) } as autocannon.Result["latency"],
+    latency: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max } as autocannon.Result["latency"],
     duration: (performance.now() - started) / 1000,
     errors,
     timeouts: 0,

@@ -24,7 +24,8 @@ export async function writeResults(results: BenchResults): Promise<string> {
 }
 
 export function formatResults(results: BenchResults): string {
-  const rows = Object.entries(results.metrics).map(([series, m]) => [
+  const measured = Object.entries(results.metrics);
+  const rows = measured.map(([series, m]) => [
     series,
     m.rps.toLocaleString("en-GB"),
     m.events_per_s === undefined ? "–" : m.events_per_s.toLocaleString("en-GB"),
@@ -38,6 +39,8 @@ export function formatResults(results: BenchResults): string {
   ]);
   const lines = [
     `${results.name} — ${results.date}, ${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.machine.postgres.split(" on ")[0]}`,
+    "",
+    "Closed loop: each connection sends its next request when the last one is answered (a saturated server).",
     "",
     ...table(
       [
@@ -55,9 +58,51 @@ export function formatResults(results: BenchResults): string {
       rows,
     ),
   ];
+  const atRate = measured.flatMap(([name, m]) => (m.at_target_rate ? [[name, m.at_target_rate] as const] : []));
+  if (atRate.length) {
+    lines.push(
+      "",
+      "At the target rate: requests offered on a fixed schedule over at most `conns` connections, latency from",
+      "each request's scheduled send time (waiting for a free connection counts).",
+      "",
+      ...table(
+        [
+          "series",
+          "offered rps",
+          "rps",
+          "events/s",
+          "p50 ms",
+          "p90 ms",
+          "p99 ms",
+          "max ms",
+          "requests",
+          "failed",
+          "conns",
+          "API cpu ms/req",
+          "PG cpu ms/req",
+        ],
+        atRate.map(([name, m]) => [
+          name,
+          m.offered_rps.toLocaleString("en-GB"),
+          m.rps.toLocaleString("en-GB"),
+          m.events_per_s === undefined ? "–" : m.events_per_s.toLocaleString("en-GB"),
+          m.p50_ms.toFixed(1),
+          m.p90_ms.toFixed(1),
+          m.p99_ms.toFixed(1),
+          m.max_ms.toFixed(1),
+          m.requests.toLocaleString("en-GB"),
+          String(m.errors + m.timeouts + m.non2xx),
+          String(m.connections),
+          m.cpu_ms_per_request ? m.cpu_ms_per_request.api.toFixed(3) : "–",
+          m.cpu_ms_per_request ? m.cpu_ms_per_request.postgres.toFixed(3) : "–",
+        ]),
+      ),
+    );
+  }
   if (results.ratios && Object.keys(results.ratios).length) {
     lines.push("", ...Object.entries(results.ratios).map(([name, value]) => `${name}: ${value.toFixed(3)}`));
   }
+  if (results.notes?.length) lines.push("", ...results.notes);
   if (results.targets?.length) {
     lines.push("");
     for (const t of results.targets) {

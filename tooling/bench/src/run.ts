@@ -10,20 +10,23 @@ import {
   defaultLoadSettings,
   type LoadSettings,
   type MeasuredWindow,
+  measureAtRate,
   measureSeries,
+  type RateMetrics,
   type SeriesMetrics,
 } from "./load.ts";
 import { summariseProfile } from "./profile-summary.ts";
 import { describeMachine, formatResults, resultsDir, writeResults } from "./results.ts";
 import { type Stack, startStack, stopStackBeingStarted } from "./stack.ts";
 
-const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--rounds 1] [--profile] [--statements] [--prepared-statements]
+const usage = `Usage: npm run bench -- <name> [--series a,b] [--duration 10] [--warmup 3] [--connections 64] [--rounds 1] [--no-rate] [--profile] [--statements] [--prepared-statements]
 
   --series       measure only these series (comma-separated)
   --duration     measured seconds per series (default ${defaultLoadSettings.durationSeconds})
   --warmup       warm-up seconds per series, not measured (default ${defaultLoadSettings.warmupSeconds})
   --connections  concurrent connections (default ${defaultLoadSettings.connections})
   --rounds       measure every series this many times, interleaved; figures are the median round's (default 1)
+  --no-rate      do not also measure series at their target rate (open loop), so targets stated at it go unjudged
   --profile      write a CPU profile of the API process to tooling/bench/results/profiles/
   --statements   count the SQL statements the API sends per request of each series (figures then include that cost)
   --prepared-statements
@@ -44,7 +47,7 @@ try {
 } catch (error) {
   fail(`${(error as Error).message}\n\n${usage}`);
 }
-const { benchmark, settings, rounds, selectedSeries, profile, countStatements, prepareStatements } = parsed;
+const { benchmark, settings, rounds, selectedSeries, atRate, profile, countStatements, prepareStatements } = parsed;
 const profilesDir = path.join(resultsDir, "profiles");
 const selected = (series: string) => selectedSeries === null || selectedSeries.has(series);
 
@@ -94,6 +97,22 @@ try {
       );
       await waitUntilIdle(running.baseUrl);
       if (countStatements) statementsPerRequest[spec.name] = await statementsOf(running.baseUrl);
+      // The same requests again, offered at the rate the issue's latency target is stated at (see load.ts).
+      if (atRate && spec.targetRate !== undefined && !spec.direct) {
+        process.stdout.write(
+          `  ${spec.name} at ${spec.targetRate.toLocaleString("en-GB")} requests/s offered: ` +
+            `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s\n`,
+        );
+        metrics.at_target_rate = await measureAtRate(
+          running.baseUrl,
+          spec,
+          spec.targetRate,
+          settings,
+          () => sampleCpu(running.pids),
+          (window) => measuredWindows.push(window),
+        );
+        await waitUntilIdle(running.baseUrl);
+      }
       byRound.set(spec.name, [...(byRound.get(spec.name) ?? []), metrics]);
     }
   }
@@ -104,7 +123,12 @@ try {
     date: new Date().toISOString(),
     machine: describeMachine(running.postgresVersion),
     ...outcome,
-    settings: { ...settings, rounds, ...(prepareStatements ? { whatIf: "prepared statements (not production)" } : {}) },
+    settings: {
+      ...settings,
+      rounds,
+      atTargetRate: atRate,
+      ...(prepareStatements ? { whatIf: "prepared statements (not production)" } : {}),
+    },
     ...(countStatements ? { statementsPerRequest } : {}),
   };
   const file = await writeResults(results);
@@ -152,6 +176,8 @@ function parseCommandLine(): {
   settings: LoadSettings;
   rounds: number;
   selectedSeries: Set<string> | null;
+  /** Whether series with a target rate are also measured at it. */
+  atRate: boolean;
   profile: boolean;
   countStatements: boolean;
   prepareStatements: boolean;
@@ -164,6 +190,7 @@ function parseCommandLine(): {
       warmup: { type: "string" },
       connections: { type: "string" },
       rounds: { type: "string" },
+      "no-rate": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       statements: { type: "boolean", default: false },
       "prepared-statements": { type: "boolean", default: false },
@@ -205,6 +232,7 @@ function parseCommandLine(): {
     settings,
     rounds: Math.round(number(values.rounds, 1, "rounds", 1)),
     selectedSeries,
+    atRate: !values["no-rate"],
     profile: values.profile,
     countStatements: values.statements,
     prepareStatements: values["prepared-statements"],
@@ -241,18 +269,16 @@ async function statementsOf(baseUrl: string): Promise<Record<string, number>> {
 
 /**
  * One series' figures over its rounds: the median of each figure (each round's own warm-up and load), the
- * sums of requests and failures, and every round's rps so the spread shows.
+ * sums of requests and failures, and every round's rps so the spread shows; the same for the figures at the
+ * target rate.
  */
 function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?: number[] } {
   const [first] = rounds;
   if (!first) throw new Error("a series with no rounds");
   if (rounds.length === 1) return first;
-  const median = (pick: (m: SeriesMetrics) => number) => {
-    const sorted = rounds.map(pick).toSorted((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-  };
-  const sum = (pick: (m: SeriesMetrics) => number) => rounds.reduce((total, m) => total + pick(m), 0);
+  const median = medianOf(rounds);
+  const sum = sumOf(rounds);
+  const atRate = rounds.flatMap((m) => (m.at_target_rate ? [m.at_target_rate] : []));
   return {
     rps: Math.round(median((m) => m.rps)),
     ...(rounds.every((m) => m.events_per_s !== undefined)
@@ -278,5 +304,53 @@ function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?
           },
         }
       : {}),
+    ...(atRate.length === rounds.length ? { at_target_rate: combineRateRounds(atRate) } : {}),
   };
+}
+
+function combineRateRounds(rounds: RateMetrics[]): RateMetrics & { rps_by_round: number[] } {
+  const [first] = rounds;
+  if (!first) throw new Error("a series with no rounds at its target rate");
+  const median = medianOf(rounds);
+  const sum = sumOf(rounds);
+  return {
+    offered_rps: first.offered_rps,
+    rps: Math.round(median((m) => m.rps)),
+    ...(rounds.every((m) => m.events_per_s !== undefined)
+      ? { events_per_s: Math.round(median((m) => m.events_per_s ?? 0)) }
+      : {}),
+    p50_ms: median((m) => m.p50_ms),
+    p90_ms: median((m) => m.p90_ms),
+    p99_ms: median((m) => m.p99_ms),
+    max_ms: Math.max(...rounds.map((m) => m.max_ms)),
+    requests: sum((m) => m.requests),
+    errors: sum((m) => m.errors),
+    timeouts: sum((m) => m.timeouts),
+    non2xx: sum((m) => m.non2xx),
+    connections: first.connections,
+    duration_s: Number(sum((m) => m.duration_s).toFixed(2)),
+    rps_by_round: rounds.map((m) => m.rps),
+    ...(rounds.every((m) => m.cpu_ms_per_request)
+      ? {
+          cpu_ms_per_request: {
+            api: median((m) => m.cpu_ms_per_request?.api ?? 0),
+            postgres: median((m) => m.cpu_ms_per_request?.postgres ?? 0),
+            load_generator: median((m) => m.cpu_ms_per_request?.load_generator ?? 0),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The median over rounds of one figure. */
+function medianOf<M>(rounds: readonly M[]): (pick: (m: M) => number) => number {
+  return (pick) => {
+    const sorted = rounds.map(pick).toSorted((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+}
+
+function sumOf<M>(rounds: readonly M[]): (pick: (m: M) => number) => number {
+  return (pick) => rounds.reduce((total, m) => total + pick(m), 0);
 }

@@ -2,7 +2,9 @@
 // (one event per request) and progress.recordMany (batches of 100) through the real API — session, input
 // validation, access check, idempotency, projections in the same transaction — against a raw multi-row
 // `INSERT ... ON CONFLICT DO NOTHING` of the same rows through pg, in the same run. Before any load it also
-// replays 10,000 recorded events and checks that no row changed.
+// replays 10,000 recorded events and checks that no row changed. The issue's throughput targets are judged on
+// the closed loop (64 connections kept busy); its p99 targets on the same requests offered at the target
+// throughput (open loop), since a saturated closed loop's latency is only connections / throughput.
 import { createHash, randomUUID } from "node:crypto";
 import { appRouter } from "@learnops/api/root";
 import type { ProgressEventInput } from "@learnops/contracts/progress";
@@ -10,7 +12,7 @@ import { withTenant } from "@learnops/db/tenancy";
 import { sql } from "kysely";
 import pg from "pg";
 import { type Benchmark, type Target, target } from "../benchmark.ts";
-import type { DirectLoad, SeriesSpec } from "../load.ts";
+import type { DirectLoad, SeriesMetrics, SeriesSpec } from "../load.ts";
 import { enrolLearners, type SeededLearner, seedLearners } from "../seed.ts";
 import type { Stack } from "../stack.ts";
 
@@ -32,7 +34,7 @@ const series = [
 const batchSize = 100;
 const replayedEvents = 10_000;
 
-/** The issue's targets. */
+/** The issue's targets ("at 64 connections"); the p99 targets hold at the target throughputs. */
 const targets = {
   singleEventsPerS: 1_500,
   singleP99Ms: 50,
@@ -87,6 +89,7 @@ export const progressBenchmark: Benchmark = {
         ...series[0],
         path: "/trpc/progress.record",
         eventsPerRequest: 1,
+        targetRate: targets.singleEventsPerS,
         perConnection: (connection) => learnerRequest(connection, () => JSON.stringify(events.next(connection))),
       });
     }
@@ -96,6 +99,7 @@ export const progressBenchmark: Benchmark = {
         ...series[1],
         path: "/trpc/progress.recordMany",
         eventsPerRequest: batchSize,
+        targetRate: targets.batchEventsPerS / batchSize,
         perConnection: (connection) =>
           learnerRequest(connection, () =>
             JSON.stringify({ events: Array.from({ length: batchSize }, () => events.next(connection)) }),
@@ -128,14 +132,36 @@ export const progressBenchmark: Benchmark = {
     const { record_single: single, record_batch: batch, raw_insert: raw } = metrics;
     const ratios: Record<string, number> = {};
     const checks: Target[] = [];
+    const notes: string[] = [];
     if (batch?.events_per_s && raw?.events_per_s) ratios.batch_vs_raw = round(batch.events_per_s / raw.events_per_s);
+    // The p99 targets hold at the target throughput offered (open loop); with every connection kept busy
+    // (closed loop) latency only follows from throughput, so that p99 is printed as a note, not judged.
+    const latencyTarget = (name: string, m: SeriesMetrics, eventsPerRequest: number, limit: number) => {
+      const rate = m.at_target_rate;
+      if (!rate) {
+        notes.push(`${name} p99 target not judged: the run skipped the target rate (--no-rate)`);
+      } else {
+        const events = (rate.offered_rps * eventsPerRequest).toLocaleString("en-GB");
+        const batched = eventsPerRequest > 1;
+        const perBatch = batched ? ` per batch of ${eventsPerRequest}` : "";
+        const batches = batched ? ` (${rate.offered_rps.toLocaleString("en-GB")} batches/s)` : "";
+        const label =
+          `${name} p99${perBatch} (ms) at ${events} events/s${batches} ` +
+          `offered over ${rate.connections} connections`;
+        checks.push(target(label, rate.p99_ms, "<=", limit));
+      }
+      notes.push(
+        `${name} p99 in the closed loop (${m.connections} connections always busy; not a target): ` +
+          `${m.p99_ms.toFixed(1)} ms at ${(m.events_per_s ?? 0).toLocaleString("en-GB")} events/s`,
+      );
+    };
     if (single?.events_per_s !== undefined) {
       checks.push(target("record_single events/s", single.events_per_s, ">=", targets.singleEventsPerS));
-      checks.push(target("record_single p99 (ms)", single.p99_ms, "<=", targets.singleP99Ms));
+      latencyTarget("record_single", single, 1, targets.singleP99Ms);
     }
     if (batch?.events_per_s !== undefined) {
       checks.push(target("record_batch events/s", batch.events_per_s, ">=", targets.batchEventsPerS));
-      checks.push(target("record_batch p99 per batch of 100 (ms)", batch.p99_ms, "<=", targets.batchP99Ms));
+      latencyTarget("record_batch", batch, batchSize, targets.batchP99Ms);
     }
     if (ratios.batch_vs_raw !== undefined)
       checks.push(
@@ -146,7 +172,7 @@ export const progressBenchmark: Benchmark = {
       checks.push(target(`duplicates among ${replay.events} replayed events`, replay.duplicates, ">=", replay.events));
       checks.push(target(`rows changed by replaying ${replay.events} events`, replay.rowsChanged, "<=", 0));
     }
-    return { ratios, targets: checks };
+    return { ratios, targets: checks, notes };
   },
 };
 
