@@ -272,8 +272,8 @@ async function runAtRate(
       // Requests are taken in schedule order, so the oldest waiting one always goes out first.
       for (let slot = next++; slot < scheduled; slot = next++) {
         const due = started + slot * intervalMs;
-        const ahead = due - performance.now();
-        if (ahead > 0) await sleep(ahead);
+        // A timer may fire a little early: never send before the scheduled time.
+        for (let ahead = due - performance.now(); ahead > 0; ahead = due - performance.now()) await sleep(ahead);
         try {
           const status = await send(url, agent, request);
           latencies.push(performance.now() - due);
