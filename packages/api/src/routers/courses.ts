@@ -28,6 +28,7 @@ import { hasPermission } from "@learnops/domain/permissions";
 import { TRPCError } from "@trpc/server";
 import { decideOutlineAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
+import { rebuildProgress } from "../progress-projections.ts";
 import { memberProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 function toCourseSummary(row: CourseRow): CourseSummary {
@@ -95,7 +96,7 @@ async function moduleOf(db: Database, moduleId: string) {
 async function lessonOf(db: Database, lessonId: string) {
   const lesson = await db
     .selectFrom("lessons")
-    .select(["id", "course_id", "module_id", "title", "kind", "position", "xapi_activity_id"])
+    .select(["id", "course_id", "module_id", "title", "kind", "required", "position", "xapi_activity_id"])
     .where("id", "=", lessonId)
     .executeTakeFirst();
   if (!lesson) throw notFound("Lesson");
@@ -388,6 +389,19 @@ export const coursesRouter = router({
           .catch(activityIdTaken(input.xapiActivityId));
         await touchCourse(ctx.db, lesson.course_id, ctx.now());
       }
+      // What a lesson's progress means (its kind) or whether it counts for the course (required) changed:
+      // the projections are folded again from the log, in this transaction, as when the rules change.
+      const refold =
+        (input.kind !== undefined && input.kind !== lesson.kind) ||
+        (input.required !== undefined && input.required !== lesson.required);
+      if (refold) {
+        await rebuildProgress(
+          ctx.db,
+          ctx.institutionId,
+          { courseId: lesson.course_id },
+          { now: ctx.now(), jobs: ctx.jobs },
+        );
+      }
       await recordAction(ctx, {
         action: "course.lesson_updated",
         targetType: "lesson",
@@ -395,6 +409,7 @@ export const coursesRouter = router({
         before: {
           title: lesson.title,
           kind: lesson.kind,
+          required: lesson.required,
           position: lesson.position,
           xapiActivityId: lesson.xapi_activity_id,
         },

@@ -11,6 +11,7 @@ import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AccessCache } from "../access-cache.ts";
 import { recordProgressEvents } from "../progress-recording.ts";
+import { progressFixtures } from "../testing/progress-fixtures.ts";
 import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
 
 const { db, appDb, jobs } = await setupTestJobQueue();
@@ -966,5 +967,66 @@ describe("recording in one statement", () => {
       quiz_attempts: 5,
       best_score: 10,
     });
+  });
+});
+
+describe("a lesson's kind or requiredness changed", () => {
+  it("folds the course's projections again from the log, in the same transaction", async () => {
+    const fixtures = progressFixtures(db, northwind);
+    const course = await fixtures.course("Kinds change", [
+      {
+        key: "m",
+        title: "Only module",
+        lessons: [
+          { key: "read", title: "Read first", kind: "reading" },
+          { key: "more", title: "Read more", kind: "reading" },
+        ],
+      },
+    ]);
+    const learner = await fixtures.person("Kim Change");
+    await owner((trx) =>
+      trx
+        .insertInto("enrolments")
+        .values({
+          institution_id: northwind,
+          user_id: learner.id,
+          course_id: course.id,
+          source: "manual_grant",
+          status: "active",
+          status_reason: "Kind change test",
+        })
+        .execute(),
+    );
+    const read = course.lessons.get("read") ?? "";
+    const kim = await (
+      await signedInCaller({ db: appDb, jobs, accessCache: new AccessCache() }, learner.email, "northwind-health")
+    )();
+    expect(
+      await kim.progress.record({
+        type: "lesson_completed",
+        idempotencyKey: key(),
+        lessonId: read,
+        occurredAt: minutesAgo(5),
+      }),
+    ).toMatchObject({ status: "accepted" });
+    expect(await kim.progress.course({ courseId: course.id })).toMatchObject({ percent: 50, completedLessons: 1 });
+
+    // Now a quiz: a reading's "completed" does not complete a quiz, so the lesson is started, not completed.
+    const chloe = await as("chloe.admin@example.org");
+    await chloe.courses.updateLesson({ lessonId: read, kind: "quiz" });
+    const afterKind = await kim.progress.course({ courseId: course.id });
+    expect(afterKind).toMatchObject({ percent: 0, completedLessons: 0 });
+    expect(afterKind.lessons.find((lesson) => lesson.lessonId === read)).toMatchObject({ completedAt: null });
+
+    // Back to a reading, and the other lesson no longer required: the one completed lesson is the whole course.
+    await chloe.courses.updateLesson({ lessonId: read, kind: "reading" });
+    await chloe.courses.updateLesson({ lessonId: course.lessons.get("more") ?? "", required: false });
+    expect(await kim.progress.course({ courseId: course.id })).toMatchObject({ percent: 100 });
+    // A title change folds nothing again.
+    const rebuilds = () =>
+      db.selectFrom("lesson_progress").select("updated_at").where("lesson_id", "=", read).executeTakeFirstOrThrow();
+    const before = await rebuilds();
+    await chloe.courses.updateLesson({ lessonId: read, title: "Read this first" });
+    expect(await rebuilds()).toEqual(before);
   });
 });
