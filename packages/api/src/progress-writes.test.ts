@@ -173,6 +173,43 @@ describe("the progress write batcher", () => {
     ).toEqual([{ user_id: ann }]);
   });
 
+  it("holds writes back while a statement is on its way, until enough wait to send another beside it", async () => {
+    const course = await fixtures.course("Held writes", [
+      { key: "m", title: "Only module", lessons: [{ key: "r", title: "Read on", kind: "reading" }] },
+    ]);
+    const [lesson, module] = [course.lessons.get("r") ?? "", course.modules.get("m") ?? ""];
+    const writesOf = async (names: string[]) => {
+      const writes: ProgressWrite[] = [];
+      for (const name of names) {
+        writes.push(await startedWrite((await fixtures.person(name)).id, course.id, lesson, module));
+      }
+      return writes as [ProgressWrite, ProgressWrite, ProgressWrite];
+    };
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    /** Statements sent by the time the first write is answered, and in all, when two follow it at once. */
+    const sendThree = async (parallelFrom: number, writes: [ProgressWrite, ProgressWrite, ProgressWrite]) => {
+      const counted = countingDb();
+      const batcher = new ProgressWriteBatcher(counted.db, { parallelFrom });
+      const first = batcher.write(northwind, writes[0]);
+      await nextTurn();
+      const following = [batcher.write(northwind, writes[1]), batcher.write(northwind, writes[2])];
+      const whenFirstAnswered = await first.then(() => counted.counter.statements);
+      const outcomes = await Promise.all(following);
+      expect(outcomes.map((outcome) => outcome.outcome)).toEqual(["written", "written"]);
+      return { whenFirstAnswered, inAll: counted.counter.statements };
+    };
+    // Two waiting, three needed: they wait for the first and leave together.
+    expect(await sendThree(3, await writesOf(["Eve Hold", "Fay Hold", "Gus Hold"]))).toEqual({
+      whenFirstAnswered: 1,
+      inAll: 2,
+    });
+    // Two waiting, two needed: they leave together beside the first.
+    expect(await sendThree(2, await writesOf(["Hal Hold", "Ida Hold", "Jon Hold"]))).toEqual({
+      whenFirstAnswered: 2,
+      inAll: 2,
+    });
+  });
+
   it("keeps one learner's writes in order: the next waits for the one on its way", async () => {
     const course = await fixtures.course("Ordered writes", [
       {

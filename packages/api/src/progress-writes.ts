@@ -4,8 +4,9 @@ import { type ProgressWrite, type RecordProgressOutcome, recordProgressWrites } 
 /**
  * Group commit for progress recording (ADR 012): the writes that requests hand in while earlier ones are on
  * their way go to the database together, as one `record_progress` statement per institution, with one commit.
- * A lone write goes at once (the next turn of the event loop); under load, writes wait for a free slot and
- * leave together, so a statement's cost, its commit and the wake-ups of a round trip are shared. Each write
+ * A lone write goes at once (the next turn of the event loop); while a statement is on its way, writes wait
+ * for it and leave together, and a further statement leaves beside it only once enough are waiting, so a
+ * statement's cost, its commit and the wake-ups of a round trip are shared. Each write
  * still succeeds or is turned away on its own (its outcome); a statement that fails is sent again write by
  * write, so only the write that failed fails its request.
  */
@@ -13,6 +14,7 @@ export class ProgressWriteBatcher {
   readonly #db: Database;
   readonly #maxInFlight: number;
   readonly #maxEvents: number;
+  readonly #parallelFrom: number;
   #queue: Pending[] = [];
   #inFlight = 0;
   /** Learners (institution:user) with a write on its way: their next waits for it, so theirs stay in order. */
@@ -26,11 +28,17 @@ export class ProgressWriteBatcher {
       maxInFlight?: number;
       /** Events in one statement (a write bigger than this goes alone). */
       maxEvents?: number;
+      /**
+       * Writes that must be waiting before a statement leaves while another is on its way: below it they wait
+       * for that one to return and leave together (fewer, fuller statements at moderate load).
+       */
+      parallelFrom?: number;
     } = {},
   ) {
     this.#db = db;
     this.#maxInFlight = options.maxInFlight ?? 4;
     this.#maxEvents = options.maxEvents ?? 1_000;
+    this.#parallelFrom = options.parallelFrom ?? 8;
   }
 
   /** Writes one learner's folded events, with others' when they are waiting too; resolves with its outcome. */
@@ -52,7 +60,10 @@ export class ProgressWriteBatcher {
   }
 
   #flush(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length) {
+    while (
+      this.#queue.length &&
+      (this.#inFlight === 0 || (this.#inFlight < this.#maxInFlight && this.#queue.length >= this.#parallelFrom))
+    ) {
       const batch = this.#take();
       if (!batch.length) return;
       this.#inFlight += 1;
