@@ -8,6 +8,7 @@ import {
 import { setupTestDatabase } from "@learnops/db/testing/database";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProgressWriteBatcher } from "./progress-writes.ts";
+import { countingDb } from "./testing/counting-db.ts";
 import { progressFixtures } from "./testing/progress-fixtures.ts";
 
 const { db, appDb } = await setupTestDatabase();
@@ -21,19 +22,6 @@ beforeAll(async () => {
   ).id;
   fixtures = progressFixtures(db, northwind);
 });
-
-/** The application's database, counting the statements sent through it. */
-function countingDb() {
-  const counter = { statements: 0 };
-  const counted = appDb.withPlugin({
-    transformQuery: ({ node }) => {
-      counter.statements += 1;
-      return node;
-    },
-    transformResult: async ({ result }) => result,
-  });
-  return { counter, db: counted };
-}
 
 let keys = 0;
 
@@ -126,7 +114,7 @@ describe("the progress write batcher", () => {
       [ann, bo, cy].map((learner) => startedWrite(learner, here.course, here.lesson, here.module)),
     );
 
-    const counted = countingDb();
+    const counted = countingDb(appDb);
     const batcher = new ProgressWriteBatcher(counted.db);
     const together = await Promise.all(writes.map((write) => batcher.write(northwind, write)));
     expect(together.map((outcome) => outcome.outcome)).toEqual(["written", "written", "written"]);
@@ -188,7 +176,7 @@ describe("the progress write batcher", () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     /** Statements sent by the time the first write is answered, and in all, when two follow it at once. */
     const sendThree = async (parallelFrom: number, writes: [ProgressWrite, ProgressWrite, ProgressWrite]) => {
-      const counted = countingDb();
+      const counted = countingDb(appDb);
       const batcher = new ProgressWriteBatcher(counted.db, { parallelFrom });
       const first = batcher.write(northwind, writes[0]);
       await nextTurn();

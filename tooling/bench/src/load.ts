@@ -65,7 +65,8 @@ export interface MeasuredWindow {
   endUs: number;
 }
 
-export interface SeriesMetrics {
+/** What a measurement of a series gives, closed loop or at a rate. */
+export interface LoadFigures {
   rps: number;
   p50_ms: number;
   p90_ms: number;
@@ -84,6 +85,10 @@ export interface SeriesMetrics {
    * generator. It holds far better than rps on a busy machine. Absent where /proc is not available.
    */
   cpu_ms_per_request?: CpuPerRequest;
+}
+
+/** A series measured closed loop: every connection sends its next request when the last one is answered. */
+export interface SeriesMetrics extends LoadFigures {
   /** The same requests offered at the series' `targetRate` (see `measureAtRate`). */
   at_target_rate?: RateMetrics;
 }
@@ -94,26 +99,14 @@ export interface CpuPerRequest {
   load_generator: number;
 }
 
-/** A series measured open loop: requests offered on a fixed schedule, latency from each one's scheduled time. */
-export interface RateMetrics {
+/**
+ * A series measured open loop: requests offered on a fixed schedule, latency from each one's scheduled time.
+ * `rps` counts from the first scheduled send to the last answer, `connections` is the most in flight (one per
+ * connection), and `duration_s` is longer than the schedule when the server fell behind.
+ */
+export interface RateMetrics extends LoadFigures {
   /** The schedule: requests per second offered. */
   offered_rps: number;
-  /** Requests answered per second, from the first scheduled send to the last answer. */
-  rps: number;
-  events_per_s?: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  requests: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  /** At most this many requests in flight (one per connection). */
-  connections: number;
-  /** Seconds from the first scheduled send to the last answer: longer than the schedule when it fell behind. */
-  duration_s: number;
-  cpu_ms_per_request?: CpuPerRequest;
 }
 
 /** Warms up, then measures one series; throws if any request errored, timed out or was not a 2xx. */

@@ -8,6 +8,7 @@ import { benchmarks } from "./benchmarks.ts";
 import { sampleCpu } from "./cpu.ts";
 import {
   defaultLoadSettings,
+  type LoadFigures,
   type LoadSettings,
   type MeasuredWindow,
   measureAtRate,
@@ -276,34 +277,9 @@ function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?
   const [first] = rounds;
   if (!first) throw new Error("a series with no rounds");
   if (rounds.length === 1) return first;
-  const median = medianOf(rounds);
-  const sum = sumOf(rounds);
   const atRate = rounds.flatMap((m) => (m.at_target_rate ? [m.at_target_rate] : []));
   return {
-    rps: Math.round(median((m) => m.rps)),
-    ...(rounds.every((m) => m.events_per_s !== undefined)
-      ? { events_per_s: Math.round(median((m) => m.events_per_s ?? 0)) }
-      : {}),
-    p50_ms: median((m) => m.p50_ms),
-    p90_ms: median((m) => m.p90_ms),
-    p99_ms: median((m) => m.p99_ms),
-    max_ms: Math.max(...rounds.map((m) => m.max_ms)),
-    requests: sum((m) => m.requests),
-    errors: sum((m) => m.errors),
-    timeouts: sum((m) => m.timeouts),
-    non2xx: sum((m) => m.non2xx),
-    connections: first.connections,
-    duration_s: Number(sum((m) => m.duration_s).toFixed(2)),
-    rps_by_round: rounds.map((m) => m.rps),
-    ...(rounds.every((m) => m.cpu_ms_per_request)
-      ? {
-          cpu_ms_per_request: {
-            api: median((m) => m.cpu_ms_per_request?.api ?? 0),
-            postgres: median((m) => m.cpu_ms_per_request?.postgres ?? 0),
-            load_generator: median((m) => m.cpu_ms_per_request?.load_generator ?? 0),
-          },
-        }
-      : {}),
+    ...combineFigures(rounds),
     ...(atRate.length === rounds.length ? { at_target_rate: combineRateRounds(atRate) } : {}),
   };
 }
@@ -311,10 +287,16 @@ function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?
 function combineRateRounds(rounds: RateMetrics[]): RateMetrics & { rps_by_round: number[] } {
   const [first] = rounds;
   if (!first) throw new Error("a series with no rounds at its target rate");
+  return { offered_rps: first.offered_rps, ...combineFigures(rounds) };
+}
+
+/** Rounds' figures as one: medians of rates, latencies and CPU, the worst maximum, sums of counts and time. */
+function combineFigures(rounds: LoadFigures[]): LoadFigures & { rps_by_round: number[] } {
+  const [first] = rounds;
+  if (!first) throw new Error("a series with no rounds");
   const median = medianOf(rounds);
   const sum = sumOf(rounds);
   return {
-    offered_rps: first.offered_rps,
     rps: Math.round(median((m) => m.rps)),
     ...(rounds.every((m) => m.events_per_s !== undefined)
       ? { events_per_s: Math.round(median((m) => m.events_per_s ?? 0)) }

@@ -11,6 +11,7 @@ import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AccessCache } from "../access-cache.ts";
 import { recordProgressEvents } from "../progress-recording.ts";
+import { countingDb } from "../testing/counting-db.ts";
 import { progressFixtures } from "../testing/progress-fixtures.ts";
 import { demoTestPassword, signedInCaller } from "../testing/sign-in.ts";
 
@@ -718,19 +719,6 @@ describe("recording in one statement", () => {
     return { userId: user.id, courseId: course, lessons };
   };
 
-  /** The application's database, counting the statements sent through it. */
-  const countingDb = () => {
-    const counter = { statements: 0 };
-    const counted = appDb.withPlugin({
-      transformQuery: ({ node }) => {
-        counter.statements += 1;
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    });
-    return { counter, db: counted };
-  };
-
   const listeningCache = () => {
     const cache = new AccessCache();
     cache.listening(async () => {});
@@ -757,7 +745,7 @@ describe("recording in one statement", () => {
     const learner = await enrolledLearner("one.statement@example.org");
     const video = learner.lessons.find((lesson) => lesson.kind === "video");
     if (!video) throw new Error("the course has no video lesson");
-    const { counter, db: counted } = countingDb();
+    const { counter, db: counted } = countingDb(appDb);
     const accessCache = listeningCache();
     const caller = await (
       await signedInCaller({ db: counted, jobs, accessCache }, "one.statement@example.org", "northwind-health")
@@ -836,7 +824,7 @@ describe("recording in one statement", () => {
   it("folds again when another instance wrote meanwhile, and loses nothing", async () => {
     const learner = await enrolledLearner("two.instances@example.org");
     const video = videoOf(learner);
-    const counted = countingDb();
+    const counted = countingDb(appDb);
     const onA = await callerOf("two.instances@example.org", { db: counted.db, accessCache: listeningCache() });
     const onB = await callerOf("two.instances@example.org", { accessCache: listeningCache() });
     await onA.progress.record(heartbeatOn(video, 60, 50));
@@ -869,7 +857,7 @@ describe("recording in one statement", () => {
     const learners = [];
     for (const email of emails) learners.push(await enrolledLearner(email));
     const [one, two, three] = learners as [(typeof learners)[0], (typeof learners)[0], (typeof learners)[0]];
-    const counted = countingDb();
+    const counted = countingDb(appDb);
     const accessCache = listeningCache();
     const callers = await Promise.all(emails.map((email) => callerOf(email, { db: counted.db, accessCache })));
     const [onOne, onTwo, onThree] = callers as [(typeof callers)[0], (typeof callers)[0], (typeof callers)[0]];
