@@ -362,7 +362,7 @@ export class AccessCache {
     this.#progressStates.set(`${learner.institutionId}:${learner.userId}:${state.course_id}`, {
       value: state,
       tags: [],
-      expiresAt: this.#clock() + this.#ttlMs * (0.8 + 0.2 * Math.random()),
+      expiresAt: this.#expiry(),
     });
   }
 
@@ -385,10 +385,16 @@ export class AccessCache {
     const tags = tagsOf(value);
     // A change may have committed, and been announced, while the load was reading an older snapshot.
     if (!this.#untouchedSince(evictions, tags)) return value;
-    // 80–100 % of the TTL: entries loaded together (a busy minute's sign-ins, a restart) do not all expire,
-    // and reload from a pool of 10 connections, at the same moment.
-    store.set(key, { value, tags, expiresAt: this.#clock() + this.#ttlMs * (0.8 + 0.2 * Math.random()) });
+    store.set(key, { value, tags, expiresAt: this.#expiry() });
     return value;
+  }
+
+  /**
+   * 80–100 % of the TTL from now: entries loaded together (a busy minute's sign-ins, a restart) do not all
+   * expire, and reload from a pool of 10 connections, at the same moment.
+   */
+  #expiry(): number {
+    return this.#clock() + this.#ttlMs * (0.8 + 0.2 * Math.random());
   }
 
   #remember(eviction: Eviction): void {

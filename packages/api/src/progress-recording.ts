@@ -153,33 +153,12 @@ export async function recordProgressEvents(
   const scope = { institutionId: learner.institutionId, userId: learner.userId };
   const record = async (trx: Database): Promise<ProgressItemResult[]> => {
     const lessonIds = [...new Set(candidates.map((c) => c.event.lessonId))];
-    const cachedFacts = new Map<string, CachedLessonFacts | null>();
-    const structuresOf = async (): Promise<Map<string, CourseStructureRow>> => {
-      if (!cache) return loadCourseStructuresOfLessons(trx, lessonIds);
-      // The facts name each lesson's course (none: not a lesson of this institution); then its structure.
-      for (const lessonId of lessonIds) {
-        cachedFacts.set(
-          lessonId,
-          await cache.lessonFacts(learner, lessonId, async () => {
-            const row = await loadAccessFacts(trx, { userId: learner.userId, lessonId }, now);
-            if (!row) return null;
-            const { learnerClientGroupId: _fromTheSession, ...facts } = toAccessFacts(row, null);
-            return { courseId: row.course_id, facts };
-          }),
-        );
-      }
-      const found = new Map<string, CourseStructureRow>();
-      for (const courseId of new Set([...cachedFacts.values()].flatMap((facts) => (facts ? [facts.courseId] : [])))) {
-        const structure = await cache.courseStructure(
-          learner.institutionId,
-          courseId,
-          async () => (await loadCourseStructures(trx, [courseId])).get(courseId) ?? null,
-        );
-        if (structure) found.set(courseId, structure);
-      }
-      return found;
-    };
-    const structures = await structuresOf();
+    const { facts: cachedFacts, structures } = cache
+      ? await throughCache(cache, trx, learner, lessonIds, now)
+      : {
+          facts: new Map<string, CachedLessonFacts | null>(),
+          structures: await loadCourseStructuresOfLessons(trx, lessonIds),
+        };
     const lessonsById = lessonsOf(structures);
 
     // Judged before the log is read (the read and the append are one statement): a key logged already
@@ -249,6 +228,35 @@ export async function recordProgressEvents(
   return withTenant(db, scope, record, { also: db.isTransaction ? [] : [learnerProgressLock(learner.userId)] });
 }
 
+/**
+ * The lessons' access facts (null: not a lesson of this institution) and their courses' structures, from the
+ * access cache or loaded into it through `db`: a tenant transaction, or the pool (the facts' function scopes
+ * itself; a structure is read in a tenant transaction of its own).
+ */
+async function throughCache(
+  cache: AccessCache,
+  db: Database,
+  learner: Learner,
+  lessonIds: readonly string[],
+  now: Date,
+): Promise<{ facts: Map<string, CachedLessonFacts | null>; structures: Map<string, CourseStructureRow> }> {
+  const facts = new Map<string, CachedLessonFacts | null>();
+  for (const lessonId of lessonIds) {
+    facts.set(lessonId, await cache.lessonFacts(learner, lessonId, () => loadLessonFacts(db, learner, lessonId, now)));
+  }
+  const loadStructure = async (courseId: string) => {
+    const load = (trx: Database) => loadCourseStructures(trx, [courseId]);
+    const found = db.isTransaction ? await load(db) : await withTenant(db, learner, load);
+    return found.get(courseId) ?? null;
+  };
+  const structures = new Map<string, CourseStructureRow>();
+  for (const courseId of new Set([...facts.values()].flatMap((found) => (found ? [found.courseId] : [])))) {
+    const structure = await cache.courseStructure(learner.institutionId, courseId, () => loadStructure(courseId));
+    if (structure) structures.set(courseId, structure);
+  }
+  return { facts, structures };
+}
+
 /** How many times the one-statement path folds again on a state that changed meanwhile before giving way. */
 const statementAttempts = 3;
 
@@ -266,27 +274,18 @@ async function recordInOneStatement(
   now: Date,
   cache: AccessCache,
 ): Promise<{ results: (ProgressItemResult | undefined)[]; accessChanged: boolean } | null> {
-  const facts = new Map<string, CachedLessonFacts>();
-  for (const lessonId of new Set(candidates.map((c) => c.event.lessonId))) {
-    const found = await cache.lessonFacts(learner, lessonId, () => loadLessonFacts(db, learner, lessonId, now));
-    if (!found) return null;
-    facts.set(lessonId, found);
-  }
-  const structures = new Map<string, CourseStructureRow>();
-  for (const courseId of new Set([...facts.values()].map((found) => found.courseId))) {
-    const structure = await cache.courseStructure(learner.institutionId, courseId, () =>
-      withTenant(db, learner, async (trx) => (await loadCourseStructures(trx, [courseId])).get(courseId) ?? null),
-    );
-    if (!structure) return null;
-    structures.set(courseId, structure);
-  }
+  const lessonIds = [...new Set(candidates.map((c) => c.event.lessonId))];
+  const { facts, structures } = await throughCache(cache, db, learner, lessonIds, now);
+  // A lesson not found here, or a course not loaded: the full path says so.
+  if ([...facts.values()].some((found) => !found || !structures.has(found.courseId))) return null;
   const lessonsById = lessonsOf(structures);
   const results: (ProgressItemResult | undefined)[] = [];
   const { fresh, firstInBatch } = screen(candidates, lessonsById, results);
-  if (fresh.length + firstInBatch.repeats !== candidates.length) return null;
+  // Any refusal, of the screen or of the access engine on cached facts, is the full path's to make.
+  if (results.some((result) => result !== undefined)) return null;
   if (learnerSources.includes(source)) {
     for (const found of facts.values()) {
-      if (!decideInBatch(found.facts, learner, fresh, now).allowed) return null;
+      if (found && !decideInBatch(found.facts, learner, fresh, now).allowed) return null;
     }
   }
   const context = foldContextOf(structures);
@@ -430,14 +429,11 @@ function screen(
   lessonsById: LessonsById,
   results: (ProgressItemResult | undefined)[],
 ) {
-  const firstInBatch = Object.assign(new Map<string, { index: number; hash: string }>(), { repeats: 0 });
+  const firstInBatch = new Map<string, { index: number; hash: string }>();
   const fresh: Candidate[] = [];
   for (const candidate of candidates) {
     const { index, event, hash } = candidate;
-    if (firstInBatch.has(event.idempotencyKey)) {
-      firstInBatch.repeats += 1;
-      continue;
-    }
+    if (firstInBatch.has(event.idempotencyKey)) continue;
     const lesson = lessonsById.get(event.lessonId);
     if (!lesson) {
       results[index] = rejected(index, "lesson_not_found", "Lesson was not found");
