@@ -1,9 +1,10 @@
 // The load generator, in the harness's process (never the server's), against 127.0.0.1 only: autocannon for
-// the closed loop (every connection busy all the time), node:http for requests offered at a fixed rate.
-import http, { type IncomingHttpHeaders } from "node:http";
+// the closed loop (every connection busy all the time), HttpConnection for requests offered at a fixed rate.
+import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import type { CpuSample } from "./cpu.ts";
+import { type ConnectionRequest, HttpConnection, RequestTimeout } from "./http-connection.ts";
 
 export interface LoadSettings {
   /** Seconds of load whose results are thrown away: JIT, pools and caches warm up. */
@@ -173,20 +174,20 @@ export async function measureAtRate(
   if (spec.direct) throw new Error(`Series ${spec.name} is not HTTP: it has no open-loop measurement`);
   if (!(rate > 0)) throw new Error(`Series ${spec.name}: a rate must be above 0 requests/s, not ${rate}`);
   const connections = spec.connections ?? settings.connections;
-  // One agent per connection with a single socket: connection i keeps its own session and body generator,
-  // and never has two requests in flight, as in the closed loop.
-  const senders = Array.from({ length: connections }, (_, connection) => ({
-    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
-    request: requestOf(spec, url, connection),
-  }));
+  // Connection i keeps its own session and body generator, and never has two requests in flight, as in the
+  // closed loop.
+  const senders = Array.from(
+    { length: connections },
+    (_, connection) => new HttpConnection(url, requestOf(spec, url, connection), requestTimeoutMs),
+  );
   try {
     if (settings.warmupSeconds > 0) {
-      const warmup = await runAtRate(url, senders, rate, settings.warmupSeconds);
+      const warmup = await runAtRate(senders, rate, settings.warmupSeconds);
       assertClean(spec.name, `warm-up at ${rate} requests/s`, warmup);
     }
     const cpuBefore = sampleCpu();
     const startUs = Number(process.hrtime.bigint() / 1000n);
-    const result = await runAtRate(url, senders, rate, settings.durationSeconds);
+    const result = await runAtRate(senders, rate, settings.durationSeconds);
     onMeasured({ series: `${spec.name} at ${rate}/s`, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
     const cpuAfter = sampleCpu();
     assertClean(spec.name, `measurement at ${rate} requests/s`, result);
@@ -209,7 +210,7 @@ export async function measureAtRate(
       ...(cpuBefore && cpuAfter ? { cpu_ms_per_request: cpuPerRequest(cpuBefore, cpuAfter, requests) } : {}),
     };
   } finally {
-    for (const { agent } of senders) agent.destroy();
+    for (const sender of senders) sender.close();
   }
 }
 
@@ -222,20 +223,18 @@ function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): C
   };
 }
 
-/** What connection i sends throughout a series, as node:http needs it. */
-interface ConnectionRequest {
-  method: "GET" | "POST";
-  path: string;
-  headers: IncomingHttpHeaders;
-  body?: () => string;
-}
-
+/** What connection i sends throughout a series. */
 function requestOf(spec: SeriesSpec, url: URL, connection: number): ConnectionRequest {
   const own = spec.perConnection?.(connection) ?? {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...spec.headers, ...own.headers })) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  if (own.body) headers["content-type"] = "application/json";
   return {
     method: own.body ? "POST" : "GET",
     path: own.path ?? `${url.pathname}${url.search}`,
-    headers: { ...spec.headers, ...own.headers, ...(own.body ? { "content-type": "application/json" } : {}) },
+    headers,
     ...(own.body ? { body: own.body } : {}),
   };
 }
@@ -244,12 +243,7 @@ function requestOf(spec: SeriesSpec, url: URL, connection: number): ConnectionRe
 const requestTimeoutMs = 10_000;
 
 /** Sends the requests scheduled over `seconds` at `rate` and waits for every answer. */
-async function runAtRate(
-  url: URL,
-  senders: readonly { agent: http.Agent; request: ConnectionRequest }[],
-  rate: number,
-  seconds: number,
-): Promise<LoadResult> {
+async function runAtRate(senders: readonly HttpConnection[], rate: number, seconds: number): Promise<LoadResult> {
   const scheduled = Math.round(rate * seconds);
   const intervalMs = 1000 / rate;
   const latencies: number[] = [];
@@ -261,14 +255,14 @@ async function runAtRate(
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    senders.map(async ({ agent, request }) => {
+    senders.map(async (sender) => {
       // Requests are taken in schedule order, so the oldest waiting one always goes out first.
       for (let slot = next++; slot < scheduled; slot = next++) {
         const due = started + slot * intervalMs;
         // A timer may fire a little early: never send before the scheduled time.
         for (let ahead = due - performance.now(); ahead > 0; ahead = due - performance.now()) await sleep(ahead);
         try {
-          const status = await send(url, agent, request);
+          const status = await sender.send();
           latencies.push(performance.now() - due);
           const counted = statusCodeStats[status] ?? { count: 0 };
           counted.count++;
@@ -293,35 +287,6 @@ async function runAtRate(
     non2xx,
     statusCodeStats: statusCodeStats as autocannon.Result["statusCodeStats"],
   };
-}
-
-class RequestTimeout extends Error {}
-
-/** One request on the connection's own socket; resolves with the status once the whole answer has arrived. */
-function send(url: URL, agent: http.Agent, request: ConnectionRequest): Promise<number> {
-  const body = request.body?.();
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: request.path,
-        method: request.method,
-        headers:
-          body === undefined ? request.headers : { ...request.headers, "content-length": Buffer.byteLength(body) },
-        agent,
-        timeout: requestTimeoutMs,
-      },
-      (answer) => {
-        answer.on("error", reject);
-        answer.on("end", () => resolve(answer.statusCode ?? 0));
-        answer.resume();
-      },
-    );
-    outgoing.on("timeout", () => outgoing.destroy(new RequestTimeout(`no answer within ${requestTimeoutMs} ms`)));
-    outgoing.on("error", reject);
-    outgoing.end(body);
-  });
 }
 
 /** The latency percentiles the results report, in ms to two decimals. */
