@@ -6,6 +6,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { apiNodeFlags } from "@learnops/app-api/node-flags";
 import { appRoleUrl, enableAppRoleLogin } from "@learnops/db/app-role";
 import { createDatabase, type Database } from "@learnops/db/client";
 import { ensureDatabase, type RunningPostgres, startEmbeddedPostgres } from "@learnops/db/embedded";
@@ -122,7 +123,8 @@ interface ServerProcess {
 /** Forks the API (server-child.ts) and waits for the port it listens on, or for it to fail. */
 function startServerProcess(databaseUrl: string, options: ServerProcessOptions): Promise<ServerProcess> {
   const child = fork(childServerPath, [], {
-    execArgv: options.execArgv ?? [],
+    // Started as production starts the API (its Node.js flags), plus any the run asks for (profiling).
+    execArgv: [...apiNodeFlags, ...(options.execArgv ?? [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: {
       ...process.env,

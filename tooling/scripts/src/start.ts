@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { apiNodeFlags } from "@learnops/app-api/node-flags";
 import { hashPassword } from "@learnops/auth/passwords";
 import {
   demoIdentityProviderEndpoints,
@@ -214,7 +215,7 @@ const watch = flags.watch ? ["--watch"] : [];
 // A fixed, public secret so the local payment webhook can be tried (docs/api.md); never one for production.
 const localPaymentWebhookSecret = "whsec_local_demo_not_secret";
 const paymentWebhookSecret = process.env.PAYMENT_WEBHOOK_SECRET || localPaymentWebhookSecret;
-const api = run("api", process.execPath, [...watch, "apps/api/src/main.ts"], {
+const api = run("api", process.execPath, [...apiNodeFlags, ...watch, "apps/api/src/main.ts"], {
   // Local and plain HTTP: a Secure cookie would not be sent back over http://localhost by every browser.
   env: {
     PORT: String(port),
