@@ -270,10 +270,10 @@ async function statementsOf(baseUrl: string): Promise<Record<string, number>> {
 
 /**
  * One series' figures over its rounds: the median of each figure (each round's own warm-up and load), the
- * sums of requests and failures, and every round's rps so the spread shows; the same for the figures at the
- * target rate.
+ * sums of requests and failures, and every round's rps and p99 so the spread shows; the same for the figures
+ * at the target rate.
  */
-function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?: number[] } {
+function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & RoundSpread {
   const [first] = rounds;
   if (!first) throw new Error("a series with no rounds");
   if (rounds.length === 1) return first;
@@ -284,14 +284,20 @@ function combineRounds(rounds: SeriesMetrics[]): SeriesMetrics & { rps_by_round?
   };
 }
 
-function combineRateRounds(rounds: RateMetrics[]): RateMetrics & { rps_by_round: number[] } {
+function combineRateRounds(rounds: RateMetrics[]): RateMetrics & RoundSpread {
   const [first] = rounds;
   if (!first) throw new Error("a series with no rounds at its target rate");
   return { offered_rps: first.offered_rps, ...combineFigures(rounds) };
 }
 
+/** Every round's own figure, beside the medians, for the figures that vary most between rounds. */
+interface RoundSpread {
+  rps_by_round?: number[];
+  p99_ms_by_round?: number[];
+}
+
 /** Rounds' figures as one: medians of rates, latencies and CPU, the worst maximum, sums of counts and time. */
-function combineFigures(rounds: LoadFigures[]): LoadFigures & { rps_by_round: number[] } {
+function combineFigures(rounds: LoadFigures[]): LoadFigures & RoundSpread {
   const [first] = rounds;
   if (!first) throw new Error("a series with no rounds");
   const median = medianOf(rounds);
@@ -312,6 +318,7 @@ function combineFigures(rounds: LoadFigures[]): LoadFigures & { rps_by_round: nu
     connections: first.connections,
     duration_s: Number(sum((m) => m.duration_s).toFixed(2)),
     rps_by_round: rounds.map((m) => m.rps),
+    p99_ms_by_round: rounds.map((m) => m.p99_ms),
     ...(rounds.every((m) => m.cpu_ms_per_request)
       ? {
           cpu_ms_per_request: {
