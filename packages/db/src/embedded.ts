@@ -212,12 +212,6 @@ async function spawnPostmaster(
       "listen_addresses=127.0.0.1",
       "-c",
       "max_connections=200",
-      // A new cluster has no WAL files to recycle yet, so every 16 MB of WAL (about every 6 s at 1,500
-      // progress events/s) it would create a segment by writing 16 MB of zeros, stalling every commit for
-      // 50-80 ms on these disks. A long-running server mostly reuses segments its checkpoints recycled; this
-      // server is often new (tests, benchmarks, first start), so it creates them sparse instead (docs/operations.md).
-      "-c",
-      "wal_init_zero=off",
     ],
     {
       ...(account ?? {}),
