@@ -124,32 +124,7 @@ export async function measureSeries(
   const connections = spec.connections ?? settings.connections;
   const load = (seconds: number) =>
     spec.direct ? runDirect(spec.direct, connections, seconds) : runAutocannon(url, spec, connections, seconds);
-  if (settings.warmupSeconds > 0) {
-    const warmup = await load(settings.warmupSeconds);
-    assertClean(spec.name, "warm-up", warmup);
-  }
-  const cpuBefore = sampleCpu();
-  const startUs = Number(process.hrtime.bigint() / 1000n);
-  const result = await load(settings.durationSeconds);
-  onMeasured({ series: spec.name, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
-  const cpuAfter = sampleCpu();
-  assertClean(spec.name, "measurement", result);
-  const rps = result.requests.total / result.duration;
-  return {
-    rps: Math.round(rps),
-    ...(spec.eventsPerRequest ? { events_per_s: Math.round(rps * spec.eventsPerRequest) } : {}),
-    p50_ms: result.latency.p50,
-    p90_ms: result.latency.p90,
-    p99_ms: result.latency.p99,
-    max_ms: result.latency.max,
-    requests: result.requests.total,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    connections,
-    duration_s: Number(result.duration.toFixed(2)),
-    ...(cpuBefore && cpuAfter ? { cpu_ms_per_request: cpuPerRequest(cpuBefore, cpuAfter, result.requests.total) } : {}),
-  };
+  return warmUpAndMeasure(spec, connections, settings, load, { phase: "", window: spec.name }, sampleCpu, onMeasured);
 }
 
 /**
@@ -181,37 +156,61 @@ export async function measureAtRate(
     (_, connection) => new HttpConnection(url, requestOf(spec, url, connection), requestTimeoutMs),
   );
   try {
-    if (settings.warmupSeconds > 0) {
-      const warmup = await runAtRate(senders, rate, settings.warmupSeconds);
-      assertClean(spec.name, `warm-up at ${rate} requests/s`, warmup);
-    }
-    const cpuBefore = sampleCpu();
-    const startUs = Number(process.hrtime.bigint() / 1000n);
-    const result = await runAtRate(senders, rate, settings.durationSeconds);
-    onMeasured({ series: `${spec.name} at ${rate}/s`, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
-    const cpuAfter = sampleCpu();
-    assertClean(spec.name, `measurement at ${rate} requests/s`, result);
-    const requests = result.requests.total;
-    const rps = requests / result.duration;
-    return {
-      offered_rps: rate,
-      rps: Math.round(rps),
-      ...(spec.eventsPerRequest ? { events_per_s: Math.round(rps * spec.eventsPerRequest) } : {}),
-      p50_ms: result.latency.p50,
-      p90_ms: result.latency.p90,
-      p99_ms: result.latency.p99,
-      max_ms: result.latency.max,
-      requests,
-      errors: result.errors,
-      timeouts: result.timeouts,
-      non2xx: result.non2xx,
+    const figures = await warmUpAndMeasure(
+      spec,
       connections,
-      duration_s: Number(result.duration.toFixed(2)),
-      ...(cpuBefore && cpuAfter ? { cpu_ms_per_request: cpuPerRequest(cpuBefore, cpuAfter, requests) } : {}),
-    };
+      settings,
+      (seconds) => runAtRate(senders, rate, seconds),
+      { phase: ` at ${rate} requests/s`, window: `${spec.name} at ${rate}/s` },
+      sampleCpu,
+      onMeasured,
+    );
+    return { offered_rps: rate, ...figures };
   } finally {
     for (const sender of senders) sender.close();
   }
+}
+
+/**
+ * The run's warm-up (thrown away), then `load` for its duration, measured: the figures, once every request
+ * of both succeeded. `phase` ends the failure messages' phase names; `window` names the measured phase.
+ */
+async function warmUpAndMeasure(
+  spec: SeriesSpec,
+  connections: number,
+  settings: LoadSettings,
+  load: (seconds: number) => Promise<LoadResult>,
+  names: { phase: string; window: string },
+  sampleCpu: () => CpuSample | null,
+  onMeasured: (window: MeasuredWindow) => void,
+): Promise<LoadFigures> {
+  if (settings.warmupSeconds > 0) {
+    const warmup = await load(settings.warmupSeconds);
+    assertClean(spec.name, `warm-up${names.phase}`, warmup);
+  }
+  const cpuBefore = sampleCpu();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const result = await load(settings.durationSeconds);
+  onMeasured({ series: names.window, startUs, endUs: Number(process.hrtime.bigint() / 1000n) });
+  const cpuAfter = sampleCpu();
+  assertClean(spec.name, `measurement${names.phase}`, result);
+  const requests = result.requests.total;
+  const rps = requests / result.duration;
+  return {
+    rps: Math.round(rps),
+    ...(spec.eventsPerRequest ? { events_per_s: Math.round(rps * spec.eventsPerRequest) } : {}),
+    p50_ms: result.latency.p50,
+    p90_ms: result.latency.p90,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    requests,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    connections,
+    duration_s: Number(result.duration.toFixed(2)),
+    ...(cpuBefore && cpuAfter ? { cpu_ms_per_request: cpuPerRequest(cpuBefore, cpuAfter, requests) } : {}),
+  };
 }
 
 function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuPerRequest {
