@@ -279,12 +279,18 @@ export function courseProgressRows(
           },
         ]),
     );
-    const course = evaluateCourseProgress(
+    const folded = evaluateCourseProgress(
       toCourseStructure(structure),
       progress,
       completionRulesOf(structure.settings),
     );
     const previous = stored.get(courseId);
+    // A completion once recorded stands (ADR 012): a course changed since (a lesson added or made required,
+    // stricter rules) counts for those still working through it, not against those who finished it.
+    const course =
+      previous?.completed_at && !folded.completedAt
+        ? { ...folded, percent: 100, completedAt: new Date(previous.completed_at) }
+        : folded;
     // Unchanged (an older event, a heartbeat that moved no total): no write, and no completion to record.
     if (previous && sameCourseProgress(previous, course)) continue;
     rows.push({
@@ -434,4 +440,35 @@ export async function rebuildProgress(
     courseProgressRows += courses.size;
   }
   return { learners: perLearner.size, lessonProgressRows, courseProgressRows };
+}
+
+/**
+ * Recomputes every learner's progress in one course from their stored lesson progress, after the course's
+ * outline changed in a way no event did (a lesson or module added or removed, a module's prerequisites set):
+ * percentages and counts follow the new outline, a completion recorded before stands, and one the change
+ * makes (the last missing lesson removed) is recorded like any other. Lesson progress is not refolded: what
+ * the events mean did not change. Runs in the caller's tenant transaction; returns how many learners it
+ * recomputed.
+ */
+export async function refreshCourseProgress(
+  trx: Database,
+  institutionId: string,
+  courseId: string,
+  services: ProjectionServices,
+): Promise<{ learners: number }> {
+  const rows = await trx
+    .selectFrom("course_progress")
+    .select("user_id")
+    .where("course_id", "=", courseId)
+    .union(trx.selectFrom("lesson_progress").select("user_id").where("course_id", "=", courseId))
+    .execute();
+  const structures = await loadCourseStructures(trx, [courseId]);
+  const courses = new Map([[courseId, new Set<string>()]]);
+  // Locks in a fixed order, as the rebuild takes them.
+  const learners = [...new Set(rows.map((row) => row.user_id))].toSorted();
+  for (const userId of learners) {
+    await lockLearnerProgress(trx, userId);
+    await refreshLearnerProgress(trx, { institutionId, userId }, courses, services, structures);
+  }
+  return { learners: learners.length };
 }

@@ -28,7 +28,7 @@ import { hasPermission } from "@learnops/domain/permissions";
 import { TRPCError } from "@trpc/server";
 import { decideOutlineAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
-import { rebuildProgress } from "../progress-projections.ts";
+import { rebuildProgress, refreshCourseProgress } from "../progress-projections.ts";
 import { memberProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 function toCourseSummary(row: CourseRow): CourseSummary {
@@ -312,6 +312,7 @@ export const coursesRouter = router({
       }
       await ctx.db.deleteFrom("modules").where("id", "=", module.id).execute();
       await touchCourse(ctx.db, module.course_id, ctx.now());
+      await refreshCourseProgress(ctx.db, ctx.institutionId, module.course_id, { now: ctx.now(), jobs: ctx.jobs });
       await recordAction(ctx, {
         action: "course.module_removed",
         targetType: "module",
@@ -346,6 +347,8 @@ export const coursesRouter = router({
         .executeTakeFirstOrThrow()
         .catch(activityIdTaken(input.xapiActivityId));
       await touchCourse(ctx.db, module.course_id, ctx.now());
+      // Learners' course percentages count the new lesson now, not at their next event.
+      await refreshCourseProgress(ctx.db, ctx.institutionId, module.course_id, { now: ctx.now(), jobs: ctx.jobs });
       await recordAction(ctx, {
         action: "course.lesson_added",
         targetType: "lesson",
@@ -436,6 +439,7 @@ export const coursesRouter = router({
       }
       await ctx.db.deleteFrom("lessons").where("id", "=", lesson.id).execute();
       await touchCourse(ctx.db, lesson.course_id, ctx.now());
+      await refreshCourseProgress(ctx.db, ctx.institutionId, lesson.course_id, { now: ctx.now(), jobs: ctx.jobs });
       await recordAction(ctx, {
         action: "course.lesson_removed",
         targetType: "lesson",
@@ -523,6 +527,10 @@ export const coursesRouter = router({
         }
       }
       await touchCourse(ctx.db, target.course_id, ctx.now());
+      // A module's prerequisites gate when its lessons count towards the course (lessons' own do not).
+      if (input.of === "module") {
+        await refreshCourseProgress(ctx.db, ctx.institutionId, target.course_id, { now: ctx.now(), jobs: ctx.jobs });
+      }
       await recordAction(ctx, {
         action: "course.prerequisites_set",
         targetType: input.of,

@@ -1018,3 +1018,104 @@ describe("a lesson's kind or requiredness changed", () => {
     expect(await rebuilds()).toEqual(before);
   });
 });
+
+describe("a course's outline changed", () => {
+  it("counts an added or removed lesson in every learner's percentage at once, and takes back no completion", async () => {
+    const fixtures = progressFixtures(db, northwind);
+    const course = await fixtures.course("Outline change", [
+      {
+        key: "m",
+        title: "Only module",
+        lessons: [
+          { key: "a", title: "Part A", kind: "reading" },
+          { key: "b", title: "Part B", kind: "reading" },
+        ],
+      },
+    ]);
+    const [a, b] = [course.lessons.get("a") ?? "", course.lessons.get("b") ?? ""];
+    const enrol = async (name: string) => {
+      const person = await fixtures.person(name);
+      const enrolment = await owner((trx) =>
+        trx
+          .insertInto("enrolments")
+          .values({
+            institution_id: northwind,
+            user_id: person.id,
+            course_id: course.id,
+            source: "manual_grant",
+            status: "active",
+            status_reason: "Outline change test",
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow(),
+      );
+      const caller = await (
+        await signedInCaller({ db: appDb, jobs, accessCache: new AccessCache() }, person.email, "northwind-health")
+      )();
+      const complete = (lesson: string, minutes: number) =>
+        caller.progress.record({
+          type: "lesson_completed",
+          idempotencyKey: key(),
+          lessonId: lesson,
+          occurredAt: minutesAgo(minutes),
+        });
+      const status = async () =>
+        (await db.selectFrom("enrolments").select("status").where("id", "=", enrolment.id).executeTakeFirstOrThrow())
+          .status;
+      const completions = async () =>
+        (
+          await sql`select 1 from pgboss.job where name = 'course-completed' and data->>'userId' = ${person.id}`.execute(
+            db,
+          )
+        ).rows.length;
+      return { id: person.id, caller, complete, status, completions };
+    };
+    const kim = await enrol("Kim Finished");
+    const lee = await enrol("Lee Halfway");
+    await kim.complete(a, 30);
+    await kim.complete(b, 20);
+    await lee.complete(a, 10);
+    const kimDone = await kim.caller.progress.course({ courseId: course.id });
+    expect(kimDone).toMatchObject({ percent: 100 });
+    expect(kimDone.completedAt).not.toBeNull();
+    expect(await lee.caller.progress.course({ courseId: course.id })).toMatchObject({ percent: 50, completedAt: null });
+
+    // A third required lesson: Lee has done one of three; Kim's completion stands, at the time it was made.
+    const chloe = await as("chloe.admin@example.org");
+    const added = await chloe.courses.addLesson({
+      moduleId: course.modules.get("m") ?? "",
+      title: "Part C",
+      kind: "reading",
+      content: { url: "https://content.example.org/part-c", provider: "Reader", externalId: null },
+    });
+    expect(await lee.caller.progress.course({ courseId: course.id })).toMatchObject({
+      percent: 33,
+      requiredLessons: 3,
+    });
+    expect(await kim.caller.progress.course({ courseId: course.id })).toMatchObject({
+      percent: 100,
+      completedAt: kimDone.completedAt,
+    });
+    expect(await kim.status()).toBe("completed");
+    expect(await kim.completions()).toBe(1);
+
+    // Lee finishes B: two of three. Removing C then leaves nothing missing, and the completion is recorded.
+    await lee.complete(b, 5);
+    expect(await lee.caller.progress.course({ courseId: course.id })).toMatchObject({ percent: 66, completedAt: null });
+    expect(await lee.status()).toBe("active");
+    await chloe.courses.removeLesson({ lessonId: added.id });
+    const leeDone = await lee.caller.progress.course({ courseId: course.id });
+    expect(leeDone).toMatchObject({ percent: 100, requiredLessons: 2 });
+    expect(leeDone.completedAt).not.toBeNull();
+    expect(await lee.status()).toBe("completed");
+    expect(await lee.completions()).toBe(1);
+
+    // Making a lesson required again, or any later refold, does not take Kim's completion back either.
+    await chloe.courses.updateLesson({ lessonId: b, required: false });
+    await chloe.courses.updateLesson({ lessonId: b, required: true });
+    expect(await kim.caller.progress.course({ courseId: course.id })).toMatchObject({
+      percent: 100,
+      completedAt: kimDone.completedAt,
+    });
+  });
+});
