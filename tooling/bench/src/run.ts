@@ -89,6 +89,7 @@ try {
           `${settings.durationSeconds} s, ${spec.connections ?? settings.connections} connections\n`,
       );
       if (countStatements) await fetch(`${running.baseUrl}/bench/statements?reset=1`);
+      await running.checkpoint();
       const metrics = await measureSeries(
         running.baseUrl,
         spec,
@@ -104,6 +105,7 @@ try {
           `  ${spec.name} at ${spec.targetRate.toLocaleString("en-GB")} requests/s offered: ` +
             `${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s\n`,
         );
+        await running.checkpoint();
         metrics.at_target_rate = await measureAtRate(
           running.baseUrl,
           spec,
