@@ -175,9 +175,12 @@ describe("the progress write batcher", () => {
     };
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     /** Statements sent by the time the first write is answered, and in all, when two follow it at once. */
-    const sendThree = async (parallelFrom: number, writes: [ProgressWrite, ProgressWrite, ProgressWrite]) => {
+    const sendThree = async (
+      held: { parallelFrom: number; parallelEventsFrom?: number },
+      writes: [ProgressWrite, ProgressWrite, ProgressWrite],
+    ) => {
       const counted = countingDb(appDb);
-      const batcher = new ProgressWriteBatcher(counted.db, { parallelFrom });
+      const batcher = new ProgressWriteBatcher(counted.db, held);
       const first = batcher.write(northwind, writes[0]);
       await nextTurn();
       const following = [batcher.write(northwind, writes[1]), batcher.write(northwind, writes[2])];
@@ -187,15 +190,19 @@ describe("the progress write batcher", () => {
       return { whenFirstAnswered, inAll: counted.counter.statements };
     };
     // Two waiting, three needed: they wait for the first and leave together.
-    expect(await sendThree(3, await writesOf(["Eve Hold", "Fay Hold", "Gus Hold"]))).toEqual({
+    expect(await sendThree({ parallelFrom: 3 }, await writesOf(["Eve Hold", "Fay Hold", "Gus Hold"]))).toEqual({
       whenFirstAnswered: 1,
       inAll: 2,
     });
     // Two waiting, two needed: they leave together beside the first.
-    expect(await sendThree(2, await writesOf(["Hal Hold", "Ida Hold", "Jon Hold"]))).toEqual({
+    expect(await sendThree({ parallelFrom: 2 }, await writesOf(["Hal Hold", "Ida Hold", "Jon Hold"]))).toEqual({
       whenFirstAnswered: 2,
       inAll: 2,
     });
+    // Two waiting of three needed, but their two events are as many as needed: they leave beside the first.
+    expect(
+      await sendThree({ parallelFrom: 3, parallelEventsFrom: 2 }, await writesOf(["Kay Hold", "Lou Hold", "Max Hold"])),
+    ).toEqual({ whenFirstAnswered: 2, inAll: 2 });
   });
 
   it("keeps one learner's writes in order: the next waits for the one on its way", async () => {

@@ -5,8 +5,8 @@ import { type ProgressWrite, type RecordProgressOutcome, recordProgressWrites } 
  * Group commit for progress recording (ADR 012): the writes that requests hand in while earlier ones are on
  * their way go to the database together, as one `record_progress` statement per institution, with one commit.
  * A lone write goes at once (the next turn of the event loop); while a statement is on its way, writes wait
- * for it and leave together, and a further statement leaves beside it only once enough are waiting, so a
- * statement's cost, its commit and the wake-ups of a round trip are shared. Each write still succeeds or is
+ * for it and leave together, and a further statement leaves beside it only once enough writes, or enough
+ * events, are waiting, so a statement's cost, its commit and the wake-ups of a round trip are shared. Each write still succeeds or is
  * turned away on its own (its outcome); a statement that fails is sent again write by write, so only the
  * write that failed fails its request.
  */
@@ -15,7 +15,10 @@ export class ProgressWriteBatcher {
   readonly #maxInFlight: number;
   readonly #maxEvents: number;
   readonly #parallelFrom: number;
+  readonly #parallelEventsFrom: number;
   #queue: Pending[] = [];
+  /** Events in the writes waiting in `#queue`. */
+  #queuedEvents = 0;
   #inFlight = 0;
   /** Learners (institution:user) with a write on its way: their next waits for it, so theirs stay in order. */
   readonly #writing = new Set<string>();
@@ -33,18 +36,26 @@ export class ProgressWriteBatcher {
        * for that one to return and leave together (fewer, fuller statements at moderate load).
        */
       parallelFrom?: number;
+      /**
+       * Or events that must be waiting: a write this large already shares its statement's cost among its own
+       * events, and holding it back would only queue large writes on one connection (one core) behind each
+       * other (`recordMany` batches).
+       */
+      parallelEventsFrom?: number;
     } = {},
   ) {
     this.#db = db;
     this.#maxInFlight = options.maxInFlight ?? 4;
     this.#maxEvents = options.maxEvents ?? 1_000;
     this.#parallelFrom = options.parallelFrom ?? 8;
+    this.#parallelEventsFrom = options.parallelEventsFrom ?? 50;
   }
 
   /** Writes one learner's folded events, with others' when they are waiting too; resolves with its outcome. */
   write(institutionId: string, write: ProgressWrite): Promise<RecordProgressOutcome> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ institutionId, write, resolve, reject });
+      this.#queuedEvents += write.events.length;
       this.#schedule();
     });
   }
@@ -62,7 +73,9 @@ export class ProgressWriteBatcher {
   #flush(): void {
     while (
       this.#queue.length &&
-      (this.#inFlight === 0 || (this.#inFlight < this.#maxInFlight && this.#queue.length >= this.#parallelFrom))
+      (this.#inFlight === 0 ||
+        (this.#inFlight < this.#maxInFlight &&
+          (this.#queue.length >= this.#parallelFrom || this.#queuedEvents >= this.#parallelEventsFrom)))
     ) {
       const batch = this.#take();
       if (!batch.length) return;
@@ -103,6 +116,7 @@ export class ProgressWriteBatcher {
       }
     }
     this.#queue = rest;
+    this.#queuedEvents -= events;
     return batch;
   }
 
