@@ -29,6 +29,24 @@ beforeAll(async () => {
 const as = async (email: string, at?: Date) =>
   (await signedInCaller({ db: appDb, jobs, ...(at ? { now: () => at } : {}) }, email, "northwind-health"))();
 const owner = <T>(work: Parameters<typeof withTenant<T>>[2]) => withTenant(db, { institutionId: northwind }, work);
+/** An active enrolment granted by hand, as staff would; its id. */
+const enrolActive = async (userId: string, course: string, reason: string) =>
+  (
+    await owner((trx) =>
+      trx
+        .insertInto("enrolments")
+        .values({
+          institution_id: northwind,
+          user_id: userId,
+          course_id: course,
+          source: "manual_grant",
+          status: "active",
+          status_reason: reason,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow(),
+    )
+  ).id;
 const lessonId = (courseCode: string, title: string) =>
   owner(
     async (trx) =>
@@ -972,19 +990,7 @@ describe("a lesson's kind or requiredness changed", () => {
       },
     ]);
     const learner = await fixtures.person("Kim Change");
-    await owner((trx) =>
-      trx
-        .insertInto("enrolments")
-        .values({
-          institution_id: northwind,
-          user_id: learner.id,
-          course_id: course.id,
-          source: "manual_grant",
-          status: "active",
-          status_reason: "Kind change test",
-        })
-        .execute(),
-    );
+    await enrolActive(learner.id, course.id, "Kind change test");
     const read = course.lessons.get("read") ?? "";
     const kim = await (
       await signedInCaller({ db: appDb, jobs, accessCache: new AccessCache() }, learner.email, "northwind-health")
@@ -1035,20 +1041,7 @@ describe("a course's outline changed", () => {
     const [a, b] = [course.lessons.get("a") ?? "", course.lessons.get("b") ?? ""];
     const enrol = async (name: string) => {
       const person = await fixtures.person(name);
-      const enrolment = await owner((trx) =>
-        trx
-          .insertInto("enrolments")
-          .values({
-            institution_id: northwind,
-            user_id: person.id,
-            course_id: course.id,
-            source: "manual_grant",
-            status: "active",
-            status_reason: "Outline change test",
-          })
-          .returning("id")
-          .executeTakeFirstOrThrow(),
-      );
+      const enrolment = await enrolActive(person.id, course.id, "Outline change test");
       const caller = await (
         await signedInCaller({ db: appDb, jobs, accessCache: new AccessCache() }, person.email, "northwind-health")
       )();
@@ -1060,7 +1053,7 @@ describe("a course's outline changed", () => {
           occurredAt: minutesAgo(minutes),
         });
       const status = async () =>
-        (await db.selectFrom("enrolments").select("status").where("id", "=", enrolment.id).executeTakeFirstOrThrow())
+        (await db.selectFrom("enrolments").select("status").where("id", "=", enrolment).executeTakeFirstOrThrow())
           .status;
       const completions = async () =>
         (
