@@ -10,6 +10,7 @@ import {
   EmptyState,
   ErrorState,
   LoadingState,
+  PercentMeter,
   StatusBadge,
 } from "@learnops/ui/components";
 import { type InfiniteData, type UseInfiniteQueryResult, useInfiniteQuery, useQuery } from "@tanstack/react-query";
@@ -335,12 +336,12 @@ function CohortReport({ filters }: { filters: Filters }) {
     {
       key: "share",
       header: "Completed (%)",
-      cell: (row) => <Meter value={row.completedPercent} label={`${row.completedPercent}% completed`} />,
+      cell: (row) => <PercentMeter value={row.completedPercent} label={`${row.completedPercent}% completed`} />,
     },
     {
       key: "average",
       header: "Average progress",
-      cell: (row) => <Meter value={row.averagePercent} label={`${row.averagePercent}% on average`} />,
+      cell: (row) => <PercentMeter value={row.averagePercent} label={`${row.averagePercent}% on average`} />,
     },
   ];
   return (
@@ -373,7 +374,7 @@ function learnerColumns(stalled: boolean): DataTableColumn<LearnerRow>[] {
       key: "progress",
       header: "Progress",
       cell: (row) => (
-        <Meter
+        <PercentMeter
           value={row.percent}
           label={`${row.percent}%, ${row.completedLessons} of ${plural(row.totalLessons, "lesson", "lessons")}`}
         />
@@ -434,17 +435,6 @@ function CourseCell({
 }
 
 /** A percentage as a short bar with its number beside it: readable at a glance, and in words. */
-function Meter({ value, label }: { value: number; label: string }) {
-  return (
-    <span className="report-meter">
-      <span className="report-meter-track" aria-hidden="true">
-        <span className="report-meter-fill" style={{ width: `${value}%` }} />
-      </span>
-      <span>{label}</span>
-    </span>
-  );
-}
-
 function Report<Row>({
   query,
   title,

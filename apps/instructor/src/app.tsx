@@ -3,10 +3,13 @@ import type { SessionView } from "@learnops/contracts/me";
 import { useTRPC } from "@learnops/ui/api-provider";
 import {
   Card,
+  DataTable,
+  type DataTableColumn,
   EmptyState,
   ErrorState,
   LoadingState,
   PageHeader,
+  PercentMeter,
   StatusList,
   StatusMessage,
   TimeOfDay,
@@ -14,6 +17,7 @@ import {
 } from "@learnops/ui/components";
 import { roleLabel, SignedInApp } from "@learnops/ui/session";
 import { useQuery } from "@tanstack/react-query";
+import type { inferOutput } from "@trpc/tanstack-react-query";
 
 /** Roles that review submissions, or oversee those who do. */
 const reviewingRoles: readonly Role[] = ["instructor", "course_admin", "platform_admin"];
@@ -51,10 +55,72 @@ function ReviewQueuePage({ session }: { session: SessionView }) {
           Review queues open with courses and assignments; submissions will appear here as learners send them.
         </EmptyState>
       </Card>
+      {session.permissions.includes("progress.read") ? <CohortProgressCard /> : null}
       <div className="card-grid">
         <PlatformStatusCard />
       </div>
     </>
+  );
+}
+
+type CohortRow = inferOutput<ReturnType<typeof useTRPC>["progressReports"]["cohortCompletion"]>["rows"][number];
+
+/** Where the console's progress reports are (the learners behind these figures, who stalled, what is overdue). */
+const progressReportsHref = "/admin/progress";
+
+/**
+ * How the cohorts the instructor teaches are getting on (an instructor's reports are scoped to their cohorts;
+ * a course administrator's cover the institution), newest cohort first, one page.
+ */
+function CohortProgressCard() {
+  const trpc = useTRPC();
+  const cohorts = useQuery(trpc.progressReports.cohortCompletion.queryOptions({ limit: 20 }));
+  const columns: DataTableColumn<CohortRow>[] = [
+    { key: "cohort", header: "Cohort", cell: (row) => row.cohort.name },
+    { key: "course", header: "Course", cell: (row) => row.course.title },
+    { key: "enrolled", header: "Enrolled", align: "end", cell: (row) => row.enrolled },
+    {
+      key: "completed",
+      header: "Completed",
+      cell: (row) => (
+        <PercentMeter value={row.completedPercent} label={`${row.completed} (${row.completedPercent}%)`} />
+      ),
+    },
+    {
+      key: "average",
+      header: "Average progress",
+      cell: (row) => <PercentMeter value={row.averagePercent} label={`${row.averagePercent}%`} />,
+    },
+  ];
+  return (
+    <Card title="Your cohorts’ progress">
+      {cohorts.isPending ? (
+        <LoadingState label="Loading your cohorts…" />
+      ) : cohorts.isError ? (
+        <ErrorState
+          title="Your cohorts’ progress could not be loaded"
+          error={cohorts.error}
+          onRetry={() => void cohorts.refetch()}
+        />
+      ) : cohorts.data.rows.length === 0 ? (
+        <EmptyState title="No cohorts to show">Cohorts you teach appear here with their learners’ progress.</EmptyState>
+      ) : (
+        <>
+          <DataTable
+            caption="Learners enrolled and completed, and their average progress, newest cohort first"
+            columns={columns}
+            rows={cohorts.data.rows}
+            rowKey={(row) => row.cohort.id}
+          />
+          <p className="meta">
+            {cohorts.data.total > cohorts.data.rows.length
+              ? `The ${cohorts.data.rows.length} newest of ${cohorts.data.total} cohorts. `
+              : null}
+            <a href={progressReportsHref}>See who has stalled or is overdue in the progress reports</a>
+          </p>
+        </>
+      )}
+    </Card>
   );
 }
 

@@ -416,3 +416,15 @@ function useHorizontalOverflow(ref: RefObject<HTMLElement | null>): boolean {
   }, [ref]);
   return overflows;
 }
+
+/** A share as a small bar beside its figure in words (the bar only repeats the words), for dense tables. */
+export function PercentMeter({ value, label }: { value: number; label: string }) {
+  return (
+    <span className="percent-meter">
+      <span className="percent-meter-track" aria-hidden="true">
+        <span className="percent-meter-fill" style={{ width: `${Math.max(0, Math.min(100, value))}%` }} />
+      </span>
+      <span>{label}</span>
+    </span>
+  );
+}

@@ -16,6 +16,13 @@ test.describe("instructor review", () => {
     // Focus moves to the page's heading, not left on a form that no longer exists.
     await expect(heading).toBeFocused();
     await expect(page.getByText("No submissions are waiting for review")).toBeVisible();
+    // The cohorts Ivan teaches, with their learners' progress, and the way to the reports behind the figures.
+    const cohorts = page.getByRole("region", { name: "Your cohorts’ progress" });
+    // (Other tests may add cohorts of Ivan's: only the demo's two are certain.)
+    for (const cohort of ["Autumn cohort", "Winter cohort"]) {
+      await expect(cohorts.getByRole("row", { name: new RegExp(cohort) })).toContainText("Medication Safety");
+    }
+    await expect(cohorts.getByRole("link", { name: /progress reports/ })).toHaveAttribute("href", "/admin/progress");
     await expect(page.getByRole("region", { name: "Platform status" }).getByRole("definition")).toHaveText([
       "Up",
       "Up",
