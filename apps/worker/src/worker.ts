@@ -3,6 +3,7 @@ import { createDatabase } from "@learnops/db/client";
 import { createEmailTransport } from "@learnops/email/transport";
 import { workAllQueues } from "@learnops/jobs/handlers";
 import { startJobQueue } from "@learnops/jobs/queue";
+import { enrolmentExpiryJob, enrolmentExpirySchedule } from "@learnops/jobs/queues";
 import type { Logger } from "pino";
 import type { WorkerEnv } from "./env.ts";
 
@@ -25,6 +26,8 @@ export async function startWorker(env: WorkerEnv, log: Logger): Promise<RunningW
     { db, log, workerId, emailTransport },
     { batchSize: env.WORKER_BATCH_SIZE, localConcurrency: env.WORKER_CONCURRENCY },
   );
+  // Kept in pg-boss's schedule table: every worker sets the same one, and one job is made per tick.
+  await boss.schedule(enrolmentExpiryJob.queue, enrolmentExpirySchedule, {});
   log.info({ workerId, emailTransport: emailTransport.name }, "worker started");
 
   return {

@@ -1,5 +1,6 @@
 import type { Database } from "@learnops/db/client";
 import { applyEnrolmentImport } from "@learnops/db/queries/enrolment-imports";
+import { expireLapsedEnrolments } from "@learnops/db/queries/enrolments";
 import { completeWorkerCheck } from "@learnops/db/queries/worker-checks";
 import { deliverEmail } from "@learnops/email/delivery";
 import type { EmailTransport } from "@learnops/email/transport";
@@ -10,6 +11,7 @@ import { notifyCourseCompleted } from "./course-completed.ts";
 import {
   courseCompletedJob,
   emailDeliveryJob,
+  enrolmentExpiryJob,
   enrolmentImportJob,
   type JobDefinition,
   type JobPayload,
@@ -58,6 +60,9 @@ export const registrations = [
   register(courseCompletedJob, (payload, { db, emailTransport, log }) =>
     notifyCourseCompleted(db, payload, emailTransport, log),
   ),
+  register(enrolmentExpiryJob, async (_payload, { db }) => ({
+    institutions: await expireLapsedEnrolments(db, new Date()),
+  })),
 ];
 
 /**

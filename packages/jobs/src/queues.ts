@@ -99,4 +99,33 @@ export const courseCompletedJob = defineJob({
   },
 });
 
-export const jobDefinitions = [workerCheckJob, emailDeliveryJob, enrolmentImportJob, courseCompletedJob] as const;
+/**
+ * Ends the enrolments whose access has run out (`expireLapsedEnrolments`), on a schedule (`enrolmentExpirySchedule`).
+ * The access engine refuses an enrolment from the moment it expires; this makes enrolment lists, reports and
+ * reminders say `expired` too. Idempotent: a second run finds nothing left to end.
+ */
+export const enrolmentExpiryJob = defineJob({
+  queue: "enrolment-expiry",
+  payload: z.object({}),
+  options: {
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    // One sweep at a time: another is due a quarter of an hour later anyway.
+    policy: "singleton",
+    expireInSeconds: 10 * 60,
+    retentionSeconds: 24 * 60 * 60,
+    deadLetter: deadLetterQueue,
+  },
+});
+
+/** Every quarter of an hour (cron, UTC): an enrolment stays `active` at most this long after it expired. */
+export const enrolmentExpirySchedule = "*/15 * * * *";
+
+export const jobDefinitions = [
+  workerCheckJob,
+  emailDeliveryJob,
+  enrolmentImportJob,
+  courseCompletedJob,
+  enrolmentExpiryJob,
+] as const;

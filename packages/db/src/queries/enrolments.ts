@@ -1,6 +1,8 @@
 import { type Selectable, sql } from "kysely";
 import type { Database } from "../client.ts";
 import type { Enrolments } from "../schema.ts";
+import { withTenant } from "../tenancy.ts";
+import { appendAuditEvent } from "./audit.ts";
 
 export type EnrolmentRow = Selectable<Enrolments>;
 
@@ -184,4 +186,62 @@ export async function updateEnrolment(
     .where("id", "=", enrolmentId)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** How many lapsed enrolments one transaction ends: the locks it holds stay few and short. */
+const expiryChunk = 500;
+
+/**
+ * Ends the enrolments whose access has run out: an `active` one whose `expires_at` has passed becomes
+ * `expired`, each audited as a system action (no actor) in its institution's chain, institution by
+ * institution in tenant transactions of at most 500. Suspended and pending ones keep their status (someone
+ * decides about them); an extension (`enrolments.extend`) reopens an expired one. Returns how many were
+ * ended in each institution that had any. Idempotent.
+ */
+export async function expireLapsedEnrolments(
+  db: Database,
+  now: Date,
+): Promise<{ institutionId: string; expired: number }[]> {
+  const institutions = await db.selectFrom("institutions").select("id").orderBy("id").execute();
+  const ended: { institutionId: string; expired: number }[] = [];
+  for (const { id: institutionId } of institutions) {
+    let expired = 0;
+    for (let chunk = expiryChunk; chunk === expiryChunk; ) {
+      const rows = await withTenant(db, { institutionId }, async (trx) => {
+        const lapsed = await trx
+          .updateTable("enrolments")
+          .set({ status: "expired", status_reason: "Access period ended", updated_at: now })
+          .where(
+            "id",
+            "in",
+            trx
+              .selectFrom("enrolments")
+              .select("id")
+              .where("status", "=", "active")
+              .where("expires_at", "<=", now)
+              .limit(expiryChunk)
+              .forUpdate()
+              .skipLocked(),
+          )
+          .returning(["id", "expires_at"])
+          .execute();
+        for (const row of lapsed) {
+          await appendAuditEvent(trx, {
+            institutionId,
+            action: "enrolment.expired",
+            actorUserId: null,
+            targetType: "enrolment",
+            targetId: row.id,
+            before: { status: "active" },
+            after: { status: "expired", expiresAt: row.expires_at?.toISOString() ?? null, by: "access period" },
+          });
+        }
+        return lapsed.length;
+      });
+      expired += rows;
+      chunk = rows;
+    }
+    if (expired) ended.push({ institutionId, expired });
+  }
+  return ended;
 }
