@@ -6,9 +6,9 @@ import { type ProgressWrite, type RecordProgressOutcome, recordProgressWrites } 
  * their way go to the database together, as one `record_progress` statement per institution, with one commit.
  * A lone write goes at once (the next turn of the event loop); while a statement is on its way, writes wait
  * for it and leave together, and a further statement leaves beside it only once enough writes, or enough
- * events, are waiting, so a statement's cost, its commit and the wake-ups of a round trip are shared. Each write still succeeds or is
- * turned away on its own (its outcome); a statement that fails is sent again write by write, so only the
- * write that failed fails its request.
+ * events, are waiting, so a statement's cost, its commit and the wake-ups of a round trip are shared. Each
+ * write still succeeds or is turned away on its own (its outcome); a statement that fails is sent again write
+ * by write, so only the write that failed fails its request.
  */
 export class ProgressWriteBatcher {
   readonly #db: Database;
