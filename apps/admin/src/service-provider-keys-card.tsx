@@ -66,7 +66,7 @@ export function ServiceProviderKeysCard() {
       </Card>
     );
 
-  const { keys, metadataUrl, previousKeyGraceDays } = overview.data;
+  const { keys, metadataUrl, previousKeyGraceDays, renewal } = overview.data;
   const hasNext = keys.some((key) => key.status === "next");
   const columns: DataTableColumn<ServiceProviderKey>[] = [
     {
@@ -126,6 +126,24 @@ export function ServiceProviderKeysCard() {
       title="Signing and encryption keys"
       description="Your service provider signs its sign-in and sign-out requests with its current key, and identity providers may encrypt assertions for it. Private keys never leave LearnOps."
     >
+      {renewal.step === "none" ? null : (
+        <p className="key-renewal-warning">
+          {renewal.step === "expired" ? (
+            <>
+              The current key’s certificate ran out on <DateText value={renewal.expiresAt} />. Identity providers that
+              check it may refuse sign-in requests: prepare the next key, or switch to it, now.
+            </>
+          ) : (
+            <>
+              The current key’s certificate runs out on <DateText value={renewal.expiresAt} /> (in{" "}
+              {renewal.daysLeft === 1 ? "1 day" : `${renewal.daysLeft} days`}).{" "}
+              {renewal.step === "prepare"
+                ? "Prepare the next key now, and send the new metadata to each identity provider before switching."
+                : "The next key is ready: once each identity provider has the new metadata, switch to it."}
+            </>
+          )}
+        </p>
+      )}
       <DataTable caption="This institution's keys, next first" columns={columns} rows={keys} rowKey={(key) => key.id} />
       <div className="form-actions">
         {hasNext ? (

@@ -119,7 +119,7 @@ beforeAll(async () => {
 });
 
 /** A member of Lakeside's staff, signed in with a password, calling procedures. */
-async function staffCaller(role: "course_admin") {
+async function staffCaller(role: "course_admin", now?: () => Date) {
   const user = await ownerDb
     .insertInto("users")
     .values({ email: `${role}.${Date.now()}@lakeside.example.edu`, display_name: `Lakeside ${role}` })
@@ -129,7 +129,9 @@ async function staffCaller(role: "course_admin") {
   const membership = (await withUser(appDb, user.id, (trx) => listOwnMemberships(trx, user.id)))[0] ?? null;
   const { token } = await startSession(appDb, { userId: user.id, membership, ip: null, userAgent: null }, new Date());
   const session = await resolveSession(appDb, token, new Date());
-  return createCaller(createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null, session }));
+  return createCaller(
+    createContextInner({ db: appDb, jobs, log: captureLog().log, requestId: null, session, ...(now ? { now } : {}) }),
+  );
 }
 
 /** Starts a sign-in as the browser would and returns the id of the request the IdP receives. */
@@ -877,6 +879,17 @@ describe("the service provider's own keys: signed requests, encrypted assertions
     ]);
     expect(listed.metadataUrl).toBe(sp.metadataUrl);
     expect(JSON.stringify(listed)).not.toMatch(/PRIVATE KEY|privateKey|private_key/);
+    // A new certificate has years to run: nothing to do yet.
+    expect(listed.renewal).toEqual({ step: "none" });
+
+    // Thirty days before it runs out, the page asks for the next key.
+    const notAfter = listed.keys[0]?.notAfter ?? "";
+    const later = await staffCaller("course_admin", () => new Date(Date.parse(notAfter) - 30 * 86_400_000));
+    expect((await later.identityProviders.serviceProviderKeys()).renewal).toEqual({
+      step: "prepare",
+      expiresAt: notAfter,
+      daysLeft: 30,
+    });
   });
 
   it("signs in with an encrypted assertion, signed inside, or inside a signed response", async () => {

@@ -41,6 +41,7 @@ import {
   type ServiceProviderKeyRow,
 } from "@learnops/db/queries/saml-service-provider-keys";
 import { withTenant } from "@learnops/db/tenancy";
+import { keyRenewalDue } from "@learnops/domain/service-provider-keys";
 import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
 import { newServiceProviderKey, previousKeyGraceDays, serviceProviderKeyring } from "../saml-service-provider-keys.ts";
@@ -298,11 +299,9 @@ export const identityProvidersRouter = router({
       entityId: endpoints.entityId,
       now: ctx.now(),
     });
-    return {
-      metadataUrl: endpoints.metadataUrl,
-      previousKeyGraceDays,
-      keys: (await listServiceProviderKeys(ctx.db)).map(keyView),
-    };
+    const keys = (await listServiceProviderKeys(ctx.db)).map(keyView);
+    // What the keys need next: the next key prepared, or the switch, before the current certificate runs out.
+    return { metadataUrl: endpoints.metadataUrl, previousKeyGraceDays, keys, renewal: keyRenewalDue(keys, ctx.now()) };
   }),
 
   /** Makes the next key: published in the metadata at once, signing only once activated. */
