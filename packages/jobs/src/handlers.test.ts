@@ -1,4 +1,6 @@
+import { loadDemoData } from "@learnops/db/demo-data";
 import { insertWorkerCheck } from "@learnops/db/queries/worker-checks";
+import { withTenant } from "@learnops/db/tenancy";
 import { createLogTransport } from "@learnops/email/transport";
 import { expect, it } from "vitest";
 import { registrations, runBatch } from "./handlers.ts";
@@ -47,8 +49,6 @@ it("completes good jobs, dead-letters unparseable payloads and fails only the jo
 });
 
 it("ends enrolments whose access period has run out, once, audited, and leaves the others", async () => {
-  const { loadDemoData } = await import("@learnops/db/demo-data");
-  const { withTenant } = await import("@learnops/db/tenancy");
   await loadDemoData(db);
   const expiry = registrations.find((registration) => registration.definition === enrolmentExpiryJob);
   if (!expiry) throw new Error("enrolment-expiry has no handler");
