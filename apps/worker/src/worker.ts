@@ -3,7 +3,12 @@ import { createDatabase } from "@learnops/db/client";
 import { createEmailTransport } from "@learnops/email/transport";
 import { workAllQueues } from "@learnops/jobs/handlers";
 import { startJobQueue } from "@learnops/jobs/queue";
-import { enrolmentExpiryJob, enrolmentExpirySchedule } from "@learnops/jobs/queues";
+import {
+  enrolmentExpiryJob,
+  enrolmentExpirySchedule,
+  serviceProviderKeyRenewalJob,
+  serviceProviderKeyRenewalSchedule,
+} from "@learnops/jobs/queues";
 import type { Logger } from "pino";
 import type { WorkerEnv } from "./env.ts";
 
@@ -28,6 +33,7 @@ export async function startWorker(env: WorkerEnv, log: Logger): Promise<RunningW
   );
   // Kept in pg-boss's schedule table: every worker sets the same one, and one job is made per tick.
   await boss.schedule(enrolmentExpiryJob.queue, enrolmentExpirySchedule, {});
+  await boss.schedule(serviceProviderKeyRenewalJob.queue, serviceProviderKeyRenewalSchedule, {});
   log.info({ workerId, emailTransport: emailTransport.name }, "worker started");
 
   return {

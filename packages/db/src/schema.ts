@@ -479,6 +479,7 @@ export interface SamlServiceProviderKeys {
   institution_id: string;
   not_after: Timestamp;
   private_key: string | null;
+  renewal_notice: string | null;
   retired_at: Timestamp | null;
   status: string;
 }

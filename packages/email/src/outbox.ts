@@ -3,7 +3,13 @@ import { insertOutboxMessage } from "@learnops/db/queries/email-outbox";
 import type { RenderedEmail } from "./templates.ts";
 
 /** What the platform sends; each kind has its template in templates.ts. */
-export type EmailKind = "password_reset" | "email_verification" | "account_exists" | "invitation" | "course_completed";
+export type EmailKind =
+  | "password_reset"
+  | "email_verification"
+  | "account_exists"
+  | "invitation"
+  | "course_completed"
+  | "service_provider_key_renewal";
 
 export interface EmailMessage extends RenderedEmail {
   kind: EmailKind;

@@ -5,6 +5,7 @@ import {
   emailVerificationEmail,
   invitationEmail,
   passwordResetEmail,
+  serviceProviderKeyRenewalEmail,
 } from "./templates.ts";
 
 const resetUrl = "https://learn.example.edu/learn/reset-password?token=abcdefghijklmnopqrstuvwxyz234567";
@@ -88,5 +89,28 @@ describe("email templates", () => {
     );
     expect(email.html).toContain("Dementia Care &lt;Essentials&gt;");
     expect(email.html).not.toContain("<a href");
+  });
+
+  it("tell single sign-on administrators what their service provider key needs, step by step", () => {
+    const recipient = { displayName: "Chloé Martin", institutionName: "Northwind <Health>" };
+    const expiresAt = "2027-03-01T00:00:00.000Z";
+    const prepare = serviceProviderKeyRenewalEmail({
+      ...recipient,
+      renewal: { step: "prepare", expiresAt, daysLeft: 1 },
+    });
+    expect(prepare.subject).toBe("Single sign-on for Northwind <Health>: the certificate runs out in 1 day");
+    expect(prepare.text).toContain("That certificate runs out on 2027-03-01.");
+    expect(prepare.text).toContain("Prepare the next key, send its metadata");
+    expect(prepare.html).toContain("Northwind &lt;Health&gt;");
+    expect(prepare.html).not.toContain("Northwind <Health>");
+    const switching = serviceProviderKeyRenewalEmail({
+      ...recipient,
+      renewal: { step: "switch", expiresAt, daysLeft: 20 },
+    });
+    expect(switching.subject).toBe("Single sign-on for Northwind <Health>: switch to the next key before 2027-03-01");
+    expect(switching.text).toContain("the next key is ready");
+    const expired = serviceProviderKeyRenewalEmail({ ...recipient, renewal: { step: "expired", expiresAt } });
+    expect(expired.subject).toBe("Single sign-on for Northwind <Health>: the certificate ran out on 2027-03-01");
+    expect(expired.text).toContain("may refuse sign-in requests");
   });
 });

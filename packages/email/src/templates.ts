@@ -231,3 +231,69 @@ export function courseCompletedEmail(params: Recipient & { courseTitle: string; 
     footer: footerFor(params),
   });
 }
+
+/** What an institution's service provider key needs next (`keyRenewalDue` in packages/domain), when it needs anything. */
+export type ServiceProviderKeyRenewalStep =
+  | { step: "prepare" | "switch"; expiresAt: string; daysLeft: number }
+  | { step: "expired"; expiresAt: string };
+
+/**
+ * Sent to an institution's single sign-on administrators (the service-provider key renewal job), once per
+ * key and step: the current certificate runs out within the lead time, the next key is ready to switch to,
+ * or the certificate has run out.
+ */
+export function serviceProviderKeyRenewalEmail(
+  params: Recipient & { institutionName: string; renewal: ServiceProviderKeyRenewalStep },
+): RenderedEmail {
+  const { renewal } = params;
+  const day = renewal.expiresAt.slice(0, 10);
+  const where = "In the admin console, open Single sign-on.";
+  const uses =
+    `LearnOps signs its SAML sign-in requests for ${params.institutionName}, and identity providers encrypt ` +
+    "what they send back, with the service provider key whose certificate is in your identity providers' metadata.";
+  const sendMetadata = "send its metadata to your identity providers' administrators";
+  let layout: Pick<Layout, "subject" | "heading" | "lead">;
+  switch (renewal.step) {
+    case "prepare":
+      layout = {
+        subject: `Single sign-on for ${params.institutionName}: the certificate runs out in ${plural(renewal.daysLeft, "day")}`,
+        heading: "Prepare the next single sign-on key",
+        lead: [
+          `${uses} That certificate runs out on ${day}.`,
+          `${where} Prepare the next key, ${sendMetadata}, and switch to it once they have loaded it.`,
+        ],
+      };
+      break;
+    case "switch":
+      layout = {
+        subject: `Single sign-on for ${params.institutionName}: switch to the next key before ${day}`,
+        heading: "Switch to the next single sign-on key",
+        lead: [
+          `${uses} The current certificate runs out on ${day}, and the next key is ready.`,
+          `${where} Once your identity providers have loaded the next key's metadata, switch to it.`,
+        ],
+      };
+      break;
+    case "expired":
+      layout = {
+        subject: `Single sign-on for ${params.institutionName}: the certificate ran out on ${day}`,
+        heading: "The single sign-on certificate has run out",
+        lead: [
+          `${uses} That certificate ran out on ${day}: identity providers that check it may refuse sign-in requests.`,
+          `${where} Prepare a new key, ${sendMetadata}, and switch to it.`,
+        ],
+      };
+      break;
+  }
+  return render({
+    ...layout,
+    greeting: `Hello ${params.displayName},`,
+    action: null,
+    after: ["You receive this because you manage single sign-on for your institution on LearnOps."],
+    footer: footerFor(params),
+  });
+}
+
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+}

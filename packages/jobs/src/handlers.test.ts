@@ -1,10 +1,11 @@
 import { loadDemoData } from "@learnops/db/demo-data";
+import { insertServiceProviderKey } from "@learnops/db/queries/saml-service-provider-keys";
 import { insertWorkerCheck } from "@learnops/db/queries/worker-checks";
 import { withTenant } from "@learnops/db/tenancy";
 import { createLogTransport } from "@learnops/email/transport";
 import { expect, it } from "vitest";
 import { registrations, runBatch } from "./handlers.ts";
-import { enrolmentExpiryJob, workerCheckJob } from "./queues.ts";
+import { enrolmentExpiryJob, serviceProviderKeyRenewalJob, workerCheckJob } from "./queues.ts";
 import { captureLog } from "./testing/log.ts";
 import { setupTestJobQueue } from "./testing/queue.ts";
 
@@ -120,4 +121,71 @@ it("ends enrolments whose access period has run out, once, audited, and leaves t
   expect(
     await db.selectFrom("audit_events").select("id").where("target_id", "=", enrolments.lapsed).execute(),
   ).toHaveLength(1);
+});
+
+it("emails the people who manage single sign-on once per step as the service provider key nears its end", async () => {
+  await loadDemoData(db);
+  const renewal = registrations.find((registration) => registration.definition === serviceProviderKeyRenewalJob);
+  if (!renewal) throw new Error("service-provider-key-renewal has no handler");
+  const northwind = (
+    await db.selectFrom("institutions").select("id").where("slug", "=", "northwind-health").executeTakeFirstOrThrow()
+  ).id;
+  const day = 24 * 60 * 60 * 1000;
+  const now = new Date();
+  const addKey = (status: "current" | "next", notAfter: Date) =>
+    withTenant(db, { institutionId: northwind }, (trx) =>
+      insertServiceProviderKey(trx, {
+        institutionId: northwind,
+        status,
+        privateKey: `${status} private key`,
+        certificate: `${status} certificate`,
+        fingerprintSha256: Array.from({ length: 32 }, () => (status === "current" ? "0C" : "0D")).join(":"),
+        notAfter,
+        now,
+      }),
+    );
+  await withTenant(db, { institutionId: northwind }, (trx) =>
+    trx.deleteFrom("saml_service_provider_keys").where("institution_id", "=", northwind).execute(),
+  );
+  await addKey("current", new Date(now.getTime() + 30 * day));
+  const context = { db: appDb, log: captureLog().log, workerId: "test:1", emailTransport };
+  const renewalEmails = () =>
+    db
+      .selectFrom("email_outbox")
+      .select(["to_address", "subject", "sent_at"])
+      .where("kind", "=", "service_provider_key_renewal")
+      .orderBy("created_at")
+      .orderBy("to_address")
+      .execute();
+  const northwindOf = (output: unknown) =>
+    (output as { notified: { institutionId: string }[] }).notified.filter((entry) => entry.institutionId === northwind);
+
+  // Through the application role, under row-level security, as the worker runs it: Chloé (course admin) is
+  // told, with the days left; Northwind's learners and instructor are not.
+  const [first] = await runBatch(renewal, [{ id: "renewal-1", data: {} }], context);
+  expect(first?.status).toBe("completed");
+  expect(northwindOf(first?.output)).toEqual([{ institutionId: northwind, step: "prepare", recipients: 1 }]);
+  expect(await renewalEmails()).toEqual([
+    {
+      to_address: "chloe.admin@example.org",
+      subject: "Single sign-on for Northwind Health Academy: the certificate runs out in 30 days",
+      sent_at: expect.any(Date),
+    },
+  ]);
+
+  // The same step is not sent twice.
+  const [second] = await runBatch(renewal, [{ id: "renewal-2", data: {} }], context);
+  expect(northwindOf(second?.output)).toEqual([]);
+  expect(await renewalEmails()).toHaveLength(1);
+
+  // A next key that outlives the current one is prepared: the next step, switching, is sent once.
+  await addKey("next", new Date(now.getTime() + 5 * 365 * day));
+  const [third] = await runBatch(renewal, [{ id: "renewal-3", data: {} }], context);
+  expect(northwindOf(third?.output)).toEqual([{ institutionId: northwind, step: "switch", recipients: 1 }]);
+  const emails = await renewalEmails();
+  expect(emails).toHaveLength(2);
+  expect(emails[1]?.subject).toMatch(
+    /^Single sign-on for Northwind Health Academy: switch to the next key before \d{4}-\d{2}-\d{2}$/,
+  );
+  expect(emails[1]?.sent_at).toEqual(expect.any(Date));
 });

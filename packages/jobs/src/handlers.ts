@@ -15,8 +15,10 @@ import {
   enrolmentImportJob,
   type JobDefinition,
   type JobPayload,
+  serviceProviderKeyRenewalJob,
   workerCheckJob,
 } from "./queues.ts";
+import { notifyServiceProviderKeyRenewals } from "./service-provider-key-renewal.ts";
 
 export interface JobContext {
   db: Database;
@@ -62,6 +64,9 @@ export const registrations = [
   ),
   register(enrolmentExpiryJob, async (_payload, { db }) => ({
     institutions: await expireLapsedEnrolments(db, new Date()),
+  })),
+  register(serviceProviderKeyRenewalJob, async (_payload, { db, emailTransport, log }) => ({
+    notified: await notifyServiceProviderKeyRenewals(db, new Date(), emailTransport, log),
   })),
 ];
 

@@ -122,10 +122,33 @@ export const enrolmentExpiryJob = defineJob({
 /** Every quarter of an hour (cron, UTC): an enrolment stays `active` at most this long after it expired. */
 export const enrolmentExpirySchedule = "*/15 * * * *";
 
+/**
+ * Emails the people who manage an institution's single sign-on when its service provider key needs them
+ * (`notifyServiceProviderKeyRenewals`), on a schedule (`serviceProviderKeyRenewalSchedule`). Idempotent: each
+ * key records the step it was emailed about.
+ */
+export const serviceProviderKeyRenewalJob = defineJob({
+  queue: "service-provider-key-renewal",
+  payload: z.object({}),
+  options: {
+    retryLimit: 5,
+    retryDelay: 5 * 60,
+    retryBackoff: true,
+    policy: "singleton",
+    expireInSeconds: 10 * 60,
+    retentionSeconds: 7 * 24 * 60 * 60,
+    deadLetter: deadLetterQueue,
+  },
+});
+
+/** Daily at 07:00 UTC: the notice comes within a day of the key entering the 90 days' lead time. */
+export const serviceProviderKeyRenewalSchedule = "0 7 * * *";
+
 export const jobDefinitions = [
   workerCheckJob,
   emailDeliveryJob,
   enrolmentImportJob,
   courseCompletedJob,
   enrolmentExpiryJob,
+  serviceProviderKeyRenewalJob,
 ] as const;

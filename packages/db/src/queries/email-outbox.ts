@@ -52,6 +52,19 @@ export function findOutboxMessage(db: Database, id: string) {
     .executeTakeFirst();
 }
 
+/** The messages of a kind queued since `since` and not sent yet, oldest first: for a job that delivers its own. */
+export async function unsentOutboxMessageIds(db: Database, params: { kind: string; since: Date }): Promise<string[]> {
+  const rows = await db
+    .selectFrom("email_outbox")
+    .select("id")
+    .where("kind", "=", params.kind)
+    .where("sent_at", "is", null)
+    .where("created_at", ">=", params.since)
+    .orderBy("created_at")
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 export type OutboxMessage = NonNullable<Awaited<ReturnType<typeof findOutboxMessage>>>;
 
 /**

@@ -45,6 +45,31 @@ export function keysForUse(db: Database, now: Date) {
     .execute();
 }
 
+/**
+ * The current and next keys, as the renewal notice judges them, with the step the current one was last emailed
+ * about. The current key's row is locked: two workers judging the same institution send each step once.
+ */
+export function keysForRenewalNotice(db: Database) {
+  return db
+    .selectFrom("saml_service_provider_keys")
+    .select(["id", "status", "not_after", "renewal_notice"])
+    .where("status", "in", ["current", "next"])
+    .forUpdate()
+    .execute();
+}
+
+/** Records the step the key's holders were emailed about (see `keysForRenewalNotice`). */
+export async function recordRenewalNotice(
+  db: Database,
+  params: { keyId: string; step: "prepare" | "switch" | "expired" },
+): Promise<void> {
+  await db
+    .updateTable("saml_service_provider_keys")
+    .set({ renewal_notice: params.step })
+    .where("id", "=", params.keyId)
+    .execute();
+}
+
 /** Stores a new key as the institution's current or next one; false when it already has one in that place. */
 export async function insertServiceProviderKey(
   db: Database,
