@@ -11,8 +11,24 @@ import { setupTestJobQueue } from "./testing/queue.ts";
 
 const { db, appDb } = await setupTestJobQueue();
 const emailTransport = createLogTransport({ from: "LearnOps <no-reply@learnops.localhost>" });
-const workerCheck = registrations.find((registration) => registration.definition === workerCheckJob);
-if (!workerCheck) throw new Error("worker-check has no handler");
+
+function registrationOf(definition: (typeof registrations)[number]["definition"]) {
+  const found = registrations.find((registration) => registration.definition === definition);
+  if (!found) throw new Error(`${definition.queue} has no handler`);
+  return found;
+}
+const workerCheck = registrationOf(workerCheckJob);
+
+/** The demo data's Northwind Health Academy, loaded afresh. */
+async function demoNorthwind(): Promise<string> {
+  await loadDemoData(db);
+  const row = await db
+    .selectFrom("institutions")
+    .select("id")
+    .where("slug", "=", "northwind-health")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 it("completes good jobs, dead-letters unparseable payloads and fails only the job that threw", async () => {
   const { log, entries } = captureLog();
@@ -50,12 +66,8 @@ it("completes good jobs, dead-letters unparseable payloads and fails only the jo
 });
 
 it("ends enrolments whose access period has run out, once, audited, and leaves the others", async () => {
-  await loadDemoData(db);
-  const expiry = registrations.find((registration) => registration.definition === enrolmentExpiryJob);
-  if (!expiry) throw new Error("enrolment-expiry has no handler");
-  const northwind = (
-    await db.selectFrom("institutions").select("id").where("slug", "=", "northwind-health").executeTakeFirstOrThrow()
-  ).id;
+  const expiry = registrationOf(enrolmentExpiryJob);
+  const northwind = await demoNorthwind();
   const hour = 60 * 60 * 1000;
   const enrolments = await withTenant(db, { institutionId: northwind }, async (trx) => {
     const course = await trx
@@ -124,12 +136,8 @@ it("ends enrolments whose access period has run out, once, audited, and leaves t
 });
 
 it("emails the people who manage single sign-on once per step as the service provider key nears its end", async () => {
-  await loadDemoData(db);
-  const renewal = registrations.find((registration) => registration.definition === serviceProviderKeyRenewalJob);
-  if (!renewal) throw new Error("service-provider-key-renewal has no handler");
-  const northwind = (
-    await db.selectFrom("institutions").select("id").where("slug", "=", "northwind-health").executeTakeFirstOrThrow()
-  ).id;
+  const renewal = registrationOf(serviceProviderKeyRenewalJob);
+  const northwind = await demoNorthwind();
   const day = 24 * 60 * 60 * 1000;
   const now = new Date();
   const addKey = (status: "current" | "next", notAfter: Date) =>
