@@ -76,18 +76,26 @@ export async function cohortWithRoom(
   return cohort;
 }
 
+/** The enrolments that hold a place in a cohort: every one but those cancelled or expired. */
+export const placeTakingStatuses = ["pending", "active", "suspended", "review_required", "completed"] as const;
+
+/** How many places of a cohort are taken. */
+export async function placesTaken(db: Database, cohortId: string): Promise<number> {
+  const { count } = await db
+    .selectFrom("enrolments")
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .where("cohort_id", "=", cohortId)
+    .where("status", "in", placeTakingStatuses)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
 /**
  * CONFLICT when the cohort has no place left. Call it with the cohort's row locked (`forUpdate`), so two
  * enrolments for the last place cannot both see room.
  */
 export async function refuseFullCohort(db: Database, cohort: { id: string; name: string; capacity: number | null }) {
-  const { count } = await db
-    .selectFrom("enrolments")
-    .select((eb) => eb.fn.countAll<string>().as("count"))
-    .where("cohort_id", "=", cohort.id)
-    .where("status", "in", ["pending", "active", "suspended", "review_required", "completed"])
-    .executeTakeFirstOrThrow();
-  const full = cohortHasRoom(cohort, Number(count));
+  const full = cohortHasRoom(cohort, await placesTaken(db, cohort.id));
   if (full) throw new TRPCError({ code: "CONFLICT", message: full });
 }
 

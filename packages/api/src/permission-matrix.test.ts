@@ -44,6 +44,7 @@ const access: Record<string, "public" | "authed" | Permission> = {
   "cohorts.extendDeadline": "enrolments.manage",
   "cohorts.list": "enrolments.read",
   "cohorts.setDeadline": "courses.manage",
+  "cohorts.update": "courses.manage",
   "contracts.create": "contracts.manage",
   "contracts.enrolClientGroup": "contracts.manage",
   "contracts.list": "contracts.manage",

@@ -53,22 +53,37 @@ const cohortFields = {
   clientGroupId: uuid.nullable().default(null),
 };
 
+/** A cohort ends after it starts; its enrolment closes after it opens. */
+function checkCohortDates(
+  cohort: { startsAt: string; endsAt: string; enrolmentOpensAt: string | null; enrolmentClosesAt: string | null },
+  context: z.RefinementCtx,
+) {
+  if (Date.parse(cohort.startsAt) >= Date.parse(cohort.endsAt)) {
+    context.addIssue({ code: "custom", path: ["endsAt"], message: "A cohort must end after it starts" });
+  }
+  if (
+    cohort.enrolmentOpensAt &&
+    cohort.enrolmentClosesAt &&
+    Date.parse(cohort.enrolmentOpensAt) >= Date.parse(cohort.enrolmentClosesAt)
+  ) {
+    context.addIssue({ code: "custom", path: ["enrolmentClosesAt"], message: "Enrolment must close after it opens" });
+  }
+}
+
+const instructorIds = z.array(uuid).max(50).default([]);
+
 export const createCohortInput = z
-  .object({ courseId: uuid, ...cohortFields, instructorIds: z.array(uuid).max(50).default([]) })
-  .refine((cohort) => Date.parse(cohort.startsAt) < Date.parse(cohort.endsAt), {
-    path: ["endsAt"],
-    message: "A cohort must end after it starts",
-  })
-  .refine(
-    (cohort) =>
-      !cohort.enrolmentOpensAt ||
-      !cohort.enrolmentClosesAt ||
-      Date.parse(cohort.enrolmentOpensAt) < Date.parse(cohort.enrolmentClosesAt),
-    { path: ["enrolmentClosesAt"], message: "Enrolment must close after it opens" },
-  );
+  .object({ courseId: uuid, ...cohortFields, instructorIds })
+  .superRefine(checkCohortDates);
 export type CreateCohortInput = z.infer<typeof createCohortInput>;
 
 export const cohortIdInput = z.object({ cohortId: uuid });
+
+/** A cohort's details as a whole (what the create form sets), replacing what it had; its course stays. */
+export const updateCohortInput = z
+  .object({ cohortId: uuid, ...cohortFields, instructorIds })
+  .superRefine(checkCohortDates);
+export type UpdateCohortInput = z.infer<typeof updateCohortInput>;
 
 /** A deadline for a module or an assignment lesson, per cohort; null `dueAt` removes it. */
 export const setDeadlineInput = z

@@ -1,8 +1,15 @@
 import { courseIdInput } from "@learnops/contracts/catalogue";
-import { cohortIdInput, createCohortInput, extendDeadlineInput, setDeadlineInput } from "@learnops/contracts/enrolment";
+import {
+  cohortIdInput,
+  createCohortInput,
+  extendDeadlineInput,
+  setDeadlineInput,
+  updateCohortInput,
+} from "@learnops/contracts/enrolment";
 import type { Database } from "@learnops/db/client";
 import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
+import { placesTaken, placeTakingStatuses } from "../course-offers.ts";
 import { notFound, permittedProcedure, router } from "../trpc.ts";
 
 async function cohortRow(db: Database, cohortId: string) {
@@ -50,7 +57,7 @@ export const cohortsRouter = router({
             .selectFrom("enrolments")
             .select(eb.fn.countAll<string>().as("n"))
             .whereRef("enrolments.cohort_id", "=", "cohorts.id")
-            .where("enrolments.status", "in", ["pending", "active", "suspended", "review_required", "completed"])
+            .where("enrolments.status", "in", placeTakingStatuses)
             .as("enrolled"),
         )
         .where("cohorts.course_id", "=", course.id)
@@ -162,6 +169,119 @@ export const cohortsRouter = router({
       }
       await recordAction(ctx, { action: "cohort.created", targetType: "cohort", targetId: created.id, after: input });
       return { id: created.id };
+    }),
+
+  /**
+   * Replaces a cohort's details (what `create` sets; its course stays). Refused, naming the field, when the new
+   * details would strand what the cohort has already: fewer places than are taken, a deadline outside its new
+   * dates, or another client group while learners hold places in it.
+   */
+  update: permittedProcedure("courses.manage")
+    .input(updateCohortInput)
+    .mutation(async ({ ctx, input }) => {
+      const cohort = await ctx.db
+        .selectFrom("cohorts")
+        .selectAll()
+        .where("id", "=", input.cohortId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!cohort) throw notFound("Cohort");
+      const refuse = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
+      const startsAt = new Date(input.startsAt);
+      const endsAt = new Date(input.endsAt);
+      const [taken, deadlines, namesake, instructors] = await Promise.all([
+        placesTaken(ctx.db, cohort.id),
+        ctx.db
+          .selectFrom("cohort_deadlines")
+          .leftJoin("modules", "modules.id", "cohort_deadlines.module_id")
+          .leftJoin("lessons", "lessons.id", "cohort_deadlines.lesson_id")
+          .select(["cohort_deadlines.due_at", "modules.title as module_title", "lessons.title as lesson_title"])
+          .where("cohort_deadlines.cohort_id", "=", cohort.id)
+          .orderBy("cohort_deadlines.due_at")
+          .execute(),
+        ctx.db
+          .selectFrom("cohorts")
+          .select("id")
+          .where("course_id", "=", cohort.course_id)
+          .where("name", "=", input.name)
+          .where("id", "<>", cohort.id)
+          .executeTakeFirst(),
+        ctx.db.selectFrom("cohort_instructors").select("user_id").where("cohort_id", "=", cohort.id).execute(),
+      ]);
+      if (namesake) {
+        throw new TRPCError({ code: "CONFLICT", message: `The course has a cohort named "${input.name}" already` });
+      }
+      if (input.capacity !== null && input.capacity < taken) {
+        throw refuse(`capacity: ${taken} places are taken; the cohort cannot have fewer`);
+      }
+      if (input.clientGroupId !== cohort.client_group_id) {
+        if (taken > 0) throw refuse("clientGroupId: learners hold places in this cohort, so its client group stays");
+        if (input.clientGroupId) {
+          const group = await ctx.db
+            .selectFrom("client_groups")
+            .select("id")
+            .where("id", "=", input.clientGroupId)
+            .executeTakeFirst();
+          if (!group) throw notFound("Client group");
+        }
+      }
+      for (const deadline of deadlines) {
+        const field = deadline.due_at < startsAt ? "startsAt" : deadline.due_at > endsAt ? "endsAt" : null;
+        if (!field) continue;
+        const title = deadline.module_title ?? deadline.lesson_title ?? "a lesson";
+        const day = deadline.due_at.toISOString().slice(0, 10);
+        throw refuse(`${field}: the deadline for ${title} (${day}) would fall outside the cohort; move it first`);
+      }
+      const instructorIds = [...new Set(input.instructorIds)];
+      await checkInstructors(ctx.db, instructorIds);
+
+      await ctx.db
+        .updateTable("cohorts")
+        .set({
+          name: input.name,
+          starts_at: startsAt,
+          ends_at: endsAt,
+          enrolment_opens_at: input.enrolmentOpensAt ? new Date(input.enrolmentOpensAt) : null,
+          enrolment_closes_at: input.enrolmentClosesAt ? new Date(input.enrolmentClosesAt) : null,
+          capacity: input.capacity,
+          client_group_id: input.clientGroupId,
+        })
+        .where("id", "=", cohort.id)
+        .execute();
+      const before = instructors.map((row) => row.user_id);
+      const removed = before.filter((id) => !instructorIds.includes(id));
+      const added = instructorIds.filter((id) => !before.includes(id));
+      if (removed.length) {
+        await ctx.db
+          .deleteFrom("cohort_instructors")
+          .where("cohort_id", "=", cohort.id)
+          .where("user_id", "in", removed)
+          .execute();
+      }
+      if (added.length) {
+        await ctx.db
+          .insertInto("cohort_instructors")
+          .values(added.map((userId) => ({ institution_id: ctx.institutionId, cohort_id: cohort.id, user_id: userId })))
+          .execute();
+      }
+      const { cohortId: _cohortId, ...after } = input;
+      await recordAction(ctx, {
+        action: "cohort.updated",
+        targetType: "cohort",
+        targetId: cohort.id,
+        before: {
+          name: cohort.name,
+          startsAt: cohort.starts_at.toISOString(),
+          endsAt: cohort.ends_at.toISOString(),
+          enrolmentOpensAt: cohort.enrolment_opens_at?.toISOString() ?? null,
+          enrolmentClosesAt: cohort.enrolment_closes_at?.toISOString() ?? null,
+          capacity: cohort.capacity,
+          clientGroupId: cohort.client_group_id,
+          instructorIds: before,
+        },
+        after: { ...after, instructorIds },
+      });
+      return { id: cohort.id };
     }),
 
   /** Sets (or, with `dueAt: null`, removes) a cohort's deadline for a module or an assignment. */

@@ -258,4 +258,103 @@ describe("cohorts", () => {
       message: expect.stringContaining("instructorIds"),
     });
   });
+
+  it("edits a cohort as a whole, and refuses what would strand its learners or deadlines, changing nothing", async () => {
+    const chloe = await as("chloe.admin@example.org");
+    const course = await newCourse(chloe);
+    await chloe.courses.update({ courseId: course.id, status: "published" });
+    const idOf = async (email: string) =>
+      (await db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+    const [ivan, omar, leo] = await Promise.all([
+      idOf("ivan.instructor@example.org"),
+      idOf("omar.learner@example.org"),
+      idOf("leo.learner@example.org"),
+    ]);
+    const spring = {
+      name: "Spring",
+      startsAt: "2027-03-01T09:00:00Z",
+      endsAt: "2027-06-01T17:00:00Z",
+      capacity: 5,
+      instructorIds: [ivan],
+    };
+    const { id } = await chloe.cohorts.create({ courseId: course.id, ...spring });
+    await chloe.cohorts.create({ courseId: course.id, ...spring, name: "Summer" });
+    await chloe.cohorts.setDeadline({ cohortId: id, moduleId: course.first, dueAt: "2027-04-01T17:00:00Z" });
+    for (const userId of [omar, leo]) {
+      await chloe.enrolments.grant({
+        userId,
+        courseId: course.id,
+        cohortId: id,
+        reason: "Funded by the spring programme",
+      });
+    }
+    const before = (await chloe.cohorts.list({ courseId: course.id })).find((cohort) => cohort.id === id);
+
+    const refusals: [Partial<typeof spring> & { clientGroupId?: string }, { code: string; message: string }][] = [
+      [{ capacity: 1 }, { code: "BAD_REQUEST", message: "capacity: 2 places are taken; the cohort cannot have fewer" }],
+      [
+        { endsAt: "2027-03-15T17:00:00Z" },
+        {
+          code: "BAD_REQUEST",
+          message: "endsAt: the deadline for First steps (2027-04-01) would fall outside the cohort; move it first",
+        },
+      ],
+      [
+        { startsAt: "2027-04-15T09:00:00Z" },
+        { code: "BAD_REQUEST", message: expect.stringMatching(/^startsAt: the deadline for First steps/) },
+      ],
+      [{ name: "Summer" }, { code: "CONFLICT", message: 'The course has a cohort named "Summer" already' }],
+      [
+        { endsAt: "2027-02-01T17:00:00Z" },
+        { code: "BAD_REQUEST", message: expect.stringContaining("A cohort must end after it starts") },
+      ],
+      [{ instructorIds: [omar] }, { code: "BAD_REQUEST", message: expect.stringContaining("instructorIds") }],
+    ];
+    for (const [change, refusal] of refusals) {
+      await expect(chloe.cohorts.update({ cohortId: id, ...spring, ...change })).rejects.toMatchObject(refusal);
+    }
+    const contoso = await db
+      .selectFrom("client_groups")
+      .select("id")
+      .where("name", "=", "Contoso Clinics")
+      .executeTakeFirstOrThrow();
+    await expect(chloe.cohorts.update({ cohortId: id, ...spring, clientGroupId: contoso.id })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "clientGroupId: learners hold places in this cohort, so its client group stays",
+    });
+    expect((await chloe.cohorts.list({ courseId: course.id })).find((cohort) => cohort.id === id)).toEqual(before);
+
+    // Renamed, a week longer, enrolment closing, two places left, and no instructor: all at once.
+    await chloe.cohorts.update({
+      cohortId: id,
+      ...spring,
+      name: "Spring (extended)",
+      endsAt: "2027-06-08T17:00:00Z",
+      enrolmentClosesAt: "2027-03-15T23:59:00Z",
+      capacity: 2,
+      instructorIds: [],
+    });
+    expect((await chloe.cohorts.list({ courseId: course.id })).find((cohort) => cohort.id === id)).toMatchObject({
+      name: "Spring (extended)",
+      startsAt: "2027-03-01T09:00:00.000Z",
+      endsAt: "2027-06-08T17:00:00.000Z",
+      enrolmentClosesAt: "2027-03-15T23:59:00.000Z",
+      capacity: 2,
+      enrolled: 2,
+      instructors: [],
+      deadlines: [{ title: "First steps" }],
+    });
+    const { rows } = await sql<{ before: { name: string; instructorIds: string[] }; after: { name: string } }>`
+      select before, after from audit_events where target_id = ${id} and action = 'cohort.updated'`.execute(db);
+    expect(rows).toEqual([
+      {
+        before: expect.objectContaining({ name: "Spring", capacity: 5, instructorIds: [ivan] }),
+        after: expect.objectContaining({ name: "Spring (extended)", capacity: 2, instructorIds: [] }),
+      },
+    ]);
+
+    await expect(
+      (await as("ivan.instructor@example.org")).cohorts.update({ cohortId: id, ...spring }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
 });
