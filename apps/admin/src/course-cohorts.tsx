@@ -1,6 +1,7 @@
 import type { AppRouter } from "@learnops/api/root";
-import { createCohortInput, setDeadlineInput } from "@learnops/contracts/enrolment";
+import { createCohortInput, setDeadlineInput, updateCohortInput } from "@learnops/contracts/enrolment";
 import type { SessionView } from "@learnops/contracts/me";
+import { apiErrorCode, describeApiError } from "@learnops/ui/api-errors";
 import { useTRPC } from "@learnops/ui/api-provider";
 import {
   Button,
@@ -20,6 +21,7 @@ import {
   CheckboxField,
   dayFromToday,
   dayToInstant,
+  instantToDay,
   instantToLocal,
   issuesByField,
   localToInstant,
@@ -60,6 +62,7 @@ export function CohortsCard({ course, session }: { course: CourseStructure; sess
   const trpc = useTRPC();
   const cohorts = useQuery(trpc.cohorts.list.queryOptions({ courseId: course.id }));
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Cohort | null>(null);
   const [deadlineFor, setDeadlineFor] = useState<Cohort | null>(null);
   const [outcome, setOutcome] = useState("");
   const outcomeRef = useRef<HTMLDivElement>(null);
@@ -150,9 +153,14 @@ export function CohortsCard({ course, session }: { course: CourseStructure; sess
       key: "actions",
       header: "Actions",
       cell: (cohort) => (
-        <Button className="button-small" onPress={() => setDeadlineFor(cohort)}>
-          Set deadline<span className="visually-hidden"> for {cohort.name}</span>
-        </Button>
+        <span className="row-actions nowrap">
+          <Button className="button-small" onPress={() => setEditing(cohort)}>
+            Edit<span className="visually-hidden"> {cohort.name}</span>
+          </Button>
+          <Button className="button-small" onPress={() => setDeadlineFor(cohort)}>
+            Set deadline<span className="visually-hidden"> for {cohort.name}</span>
+          </Button>
+        </span>
       ),
     });
   }
@@ -188,14 +196,19 @@ export function CohortsCard({ course, session }: { course: CourseStructure; sess
           <Button onPress={() => setCreating(true)}>New cohort</Button>
         </div>
       ) : null}
-      {creating ? (
-        <CreateCohortDialog
+      {creating || editing ? (
+        <CohortDialog
           course={course}
           session={session}
-          onClose={() => setCreating(false)}
-          onCreated={(name) => {
+          cohort={editing}
+          onClose={() => {
             setCreating(false);
-            setOutcome(`Added the cohort “${name}”.`);
+            setEditing(null);
+          }}
+          onSaved={(name) => {
+            setOutcome(editing ? `Saved the cohort “${name}”.` : `Added the cohort “${name}”.`);
+            setCreating(false);
+            setEditing(null);
           }}
         />
       ) : null}
@@ -223,16 +236,19 @@ type CohortField =
   | "capacity"
   | "clientGroupId";
 
-function CreateCohortDialog({
+/** Adds a cohort to the course, or, given one, changes it (the same form, filled in with what it has). */
+function CohortDialog({
   course,
   session,
+  cohort,
   onClose,
-  onCreated,
+  onSaved,
 }: {
   course: CourseStructure;
   session: SessionView;
+  cohort: Cohort | null;
   onClose: () => void;
-  onCreated: (name: string) => void;
+  onSaved: (name: string) => void;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -241,18 +257,20 @@ function CreateCohortDialog({
     enabled: session.permissions.includes("client_groups.read"),
   });
   const [values, setValues] = useState({
-    name: "",
-    startsAt: dayFromToday(14),
-    endsAt: dayFromToday(98),
-    enrolmentOpensAt: "",
-    enrolmentClosesAt: "",
-    capacity: "",
-    clientGroupId: "",
+    name: cohort?.name ?? "",
+    startsAt: cohort ? instantToDay(cohort.startsAt) : dayFromToday(14),
+    endsAt: cohort ? instantToDay(cohort.endsAt) : dayFromToday(98),
+    enrolmentOpensAt: instantToDay(cohort?.enrolmentOpensAt),
+    enrolmentClosesAt: instantToDay(cohort?.enrolmentClosesAt),
+    capacity: cohort?.capacity ? String(cohort.capacity) : "",
+    clientGroupId: cohort?.clientGroup?.id ?? "",
   });
   const [problems, setProblems] = useState<Partial<Record<CohortField, string>>>({});
   const [general, setGeneral] = useState<unknown>(null);
   const { formRef, refused } = useFocusFirstProblem();
   const create = useMutation(trpc.cohorts.create.mutationOptions());
+  const update = useMutation(trpc.cohorts.update.mutationOptions());
+  const saving = create.isPending || update.isPending;
   // Who may teach a cohort: the institution's instructors and course admins (the API checks the same).
   const people = useQuery({
     ...trpc.people.list.queryOptions({ limit: 200 }),
@@ -261,31 +279,39 @@ function CreateCohortDialog({
   const teachers = (people.data?.people ?? []).filter((person) =>
     person.memberships.some((membership) => membership.role === "instructor" || membership.role === "course_admin"),
   );
-  const [instructorIds, setInstructorIds] = useState<Set<string>>(new Set());
+  const [instructorIds, setInstructorIds] = useState<Set<string>>(
+    new Set(cohort?.instructors.map((person) => person.userId)),
+  );
   const set = (field: CohortField) => (value: string) => {
     setValues((current) => ({ ...current, [field]: value }));
     setProblems(({ [field]: _fixed, ...rest }) => rest);
   };
 
+  /** A day as the API's instant; a day left as it was keeps the cohort's own time of day. */
+  const instantOf = (day: string, time: string, was: string | null | undefined) =>
+    was && day === instantToDay(was) ? was : dayToInstant(day, time);
+
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (create.isPending) return;
+    if (saving) return;
     const found: Partial<Record<CohortField, string>> = {};
-    const startsAt = dayToInstant(values.startsAt);
-    const endsAt = dayToInstant(values.endsAt, "23:59");
+    const startsAt = instantOf(values.startsAt, "00:00", cohort?.startsAt);
+    const endsAt = instantOf(values.endsAt, "23:59", cohort?.endsAt);
     if (!startsAt) found.startsAt = "Enter the day the cohort starts";
     if (!endsAt) found.endsAt = "Enter the day the cohort ends";
-    const parsed = createCohortInput.safeParse({
-      courseId: course.id,
+    const details = {
       name: values.name,
       startsAt: startsAt ?? "",
       endsAt: endsAt ?? "",
-      enrolmentOpensAt: dayToInstant(values.enrolmentOpensAt) ?? null,
-      enrolmentClosesAt: dayToInstant(values.enrolmentClosesAt, "23:59") ?? null,
+      enrolmentOpensAt: instantOf(values.enrolmentOpensAt, "00:00", cohort?.enrolmentOpensAt) ?? null,
+      enrolmentClosesAt: instantOf(values.enrolmentClosesAt, "23:59", cohort?.enrolmentClosesAt) ?? null,
       capacity: values.capacity.trim() ? Number(values.capacity) : null,
       clientGroupId: values.clientGroupId || null,
       instructorIds: [...instructorIds],
-    });
+    };
+    const parsed = cohort
+      ? updateCohortInput.safeParse({ cohortId: cohort.id, ...details })
+      : createCohortInput.safeParse({ courseId: course.id, ...details });
     if (!parsed.success) {
       const issues = issuesByField(parsed.error.issues);
       for (const field of ["name", "endsAt", "enrolmentClosesAt"] as const)
@@ -298,25 +324,33 @@ function CreateCohortDialog({
       refused();
       return;
     }
-    create.mutate(parsed.data, {
+    const callbacks = {
       onSuccess: async () => {
         await queryClient.invalidateQueries({ queryKey: trpc.cohorts.list.pathKey() });
-        onCreated(parsed.data.name);
+        onSaved(details.name.trim());
       },
-      onError: (error) => {
+      onError: (error: unknown) => {
         const { fields, general: other } = refusalsOf(error);
-        if (error.data?.code === "CONFLICT") fields.name = error.message;
+        if (apiErrorCode(error) === "CONFLICT") fields.name = describeApiError(error).message;
         setProblems(fields as Partial<Record<CohortField, string>>);
         setGeneral(Object.keys(fields).length ? null : other);
         refused();
       },
-    });
+    };
+    if ("cohortId" in parsed.data) update.mutate(parsed.data, callbacks);
+    else create.mutate(parsed.data, callbacks);
   }
 
   return (
-    <ModalDialog title={`New cohort of ${course.title}`} onClose={onClose} busy={create.isPending}>
+    <ModalDialog
+      title={cohort ? `Edit ${cohort.name}` : `New cohort of ${course.title}`}
+      onClose={onClose}
+      busy={saving}
+    >
       <form ref={formRef} className="form" noValidate onSubmit={submit}>
-        {general ? <ErrorState title="The cohort was not added" error={general} /> : null}
+        {general ? (
+          <ErrorState title={cohort ? "The cohort was not saved" : "The cohort was not added"} error={general} />
+        ) : null}
         <TextField
           label="Name"
           value={values.name}
@@ -399,11 +433,11 @@ function CreateCohortDialog({
           </fieldset>
         ) : null}
         <div className="dialog-actions">
-          <Button onPress={onClose} isDisabled={create.isPending}>
+          <Button onPress={onClose} isDisabled={saving}>
             Cancel
           </Button>
-          <Button type="submit" variant="primary" isPending={create.isPending}>
-            Add cohort
+          <Button type="submit" variant="primary" isPending={saving}>
+            {cohort ? "Save cohort" : "Add cohort"}
           </Button>
         </div>
       </form>

@@ -199,6 +199,36 @@ test.describe("admin console: courses", () => {
     await expect(deadline).toHaveCount(0);
     await expect(spring).toContainText("Write an incident report");
     await expectNoAxeViolations(page);
+
+    // Editing it, from the keyboard: the form comes filled in with what the cohort has.
+    await spring.getByRole("button", { name: `Edit ${name}` }).focus();
+    await page.keyboard.press("Enter");
+    const edit = page.getByRole("dialog", { name: `Edit ${name}` });
+    await expect(edit.getByLabel("Name")).toHaveValue(name);
+    await expect(edit.getByLabel("Places (optional)")).toHaveValue("12");
+    await expect(edit.getByRole("checkbox", { name: "Ivan Petrov" })).toBeChecked();
+    await expectNoAxeViolations(page);
+    // Ending before its deadline is refused at the field, naming the deadline.
+    const early = new Date(Date.parse(start ?? "") + 10 * 86_400_000);
+    const earlyDay = `${early.getFullYear()}-${String(early.getMonth() + 1).padStart(2, "0")}-${String(early.getDate()).padStart(2, "0")}`;
+    await edit.getByLabel("Ends on").fill(earlyDay);
+    await edit.getByRole("button", { name: "Save cohort" }).press("Enter");
+    await expect(edit.getByLabel("Ends on")).toHaveAccessibleDescription(
+      /^Error: The deadline for Write an incident report \(\d{4}-\d{2}-\d{2}\) would fall outside the cohort/,
+    );
+    await expect(edit.getByLabel("Ends on")).toBeFocused();
+    await edit.getByLabel("Ends on").fill(`${due.getFullYear() + 1}-01-31`);
+    await edit.getByLabel("Name").fill(`${name} (extended)`);
+    await edit.getByLabel("Places (optional)").fill("15");
+    await edit.getByLabel("Places (optional)").press("Enter");
+    await expect(edit).toHaveCount(0);
+    await expect(page.getByRole("status").filter({ hasText: "Saved the cohort" })).toHaveText(
+      `Saved the cohort “${name} (extended)”.`,
+    );
+    const extended = cohorts.getByRole("row").filter({ hasText: `${name} (extended)` });
+    await expect(extended).toContainText("0 of 15");
+    await expect(extended).toContainText("Write an incident report");
+    await expectNoAxeViolations(page);
   });
 
   test("works at 360 px wide: tables scroll in their own region, the page does not", async ({ page }) => {
