@@ -125,6 +125,16 @@ const declarations: Record<string, Declaration> = {
     role: "course_admin",
     input: (f) => ({ cohortId: f.cohortId, moduleId: f.moduleId, dueAt: null }),
   },
+  "cohorts.update": {
+    kind: "record",
+    role: "course_admin",
+    input: (f) => ({
+      cohortId: f.cohortId,
+      name: "Taken over",
+      startsAt: "2030-01-01T00:00:00Z",
+      endsAt: "2030-02-01T00:00:00Z",
+    }),
+  },
   "contracts.create": {
     kind: "record",
     role: "course_admin",
