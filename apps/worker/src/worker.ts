@@ -11,6 +11,7 @@ import {
 } from "@learnops/jobs/queues";
 import type { Logger } from "pino";
 import type { WorkerEnv } from "./env.ts";
+import { progressRecomputeRegistration } from "./progress-recompute.ts";
 
 export interface RunningWorker {
   workerId: string;
@@ -30,6 +31,7 @@ export async function startWorker(env: WorkerEnv, log: Logger): Promise<RunningW
     boss,
     { db, log, workerId, emailTransport },
     { batchSize: env.WORKER_BATCH_SIZE, localConcurrency: env.WORKER_CONCURRENCY },
+    [progressRecomputeRegistration(boss)],
   );
   // Kept in pg-boss's schedule table: every worker sets the same one, and one job is made per tick.
   await boss.schedule(enrolmentExpiryJob.queue, enrolmentExpirySchedule, {});

@@ -4,6 +4,7 @@ import type { Database } from "@learnops/db/client";
 import type { PgBoss } from "pg-boss";
 import type { Logger } from "pino";
 import type { AccessCache } from "./access-cache.ts";
+import { inlineRecomputeLearners } from "./progress-projections.ts";
 import { lazyChildLogger } from "./request-log.ts";
 import { type ActiveSession, resolveSession } from "./sessions.ts";
 
@@ -23,6 +24,11 @@ export interface ApiServices {
    * (ADR 011); without one, every request reads them from the database.
    */
   accessCache?: AccessCache | null;
+  /**
+   * Courses with at most this many learners are recomputed in the transaction of a change to their rules or
+   * outline; larger ones by the progress-recompute job (`recomputeCourseProgress`). 500 by default.
+   */
+  inlineRecomputeLearners?: number;
 }
 
 /** Where the platform is reached when nothing says otherwise: the main job on its default port. */
@@ -81,6 +87,7 @@ export function createContextInner(options: ContextInnerOptions) {
     accountLockout: options.accountLockout ?? defaultAccountLockoutPolicy,
     accessCache: options.accessCache ?? null,
     accessChanges: options.accessChanges ?? { quietMutations: 0 },
+    inlineRecomputeLearners: options.inlineRecomputeLearners ?? inlineRecomputeLearners,
     log: options.log,
     requestId: options.requestId,
     session: options.session ?? null,

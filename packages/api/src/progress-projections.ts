@@ -6,6 +6,7 @@ import {
   type CourseProgressRow,
   type CourseStructureRow,
   completeEnrolment,
+  courseLearnerIds,
   type LearnerCourseState,
   type LessonProgressRow,
   type LoggedEventRow,
@@ -14,11 +15,13 @@ import {
   loadLearnerLessonEvents,
   loadLearnerLessonStates,
   lockLearnerProgress,
+  noUser,
   type StoredCourseProgress,
   type StoredLessonProgress,
   writeCourseProgress,
   writeLessonProgressAndRead,
 } from "@learnops/db/queries/progress";
+import { withTenant } from "@learnops/db/tenancy";
 import {
   type CourseProgress,
   type CourseStructure,
@@ -28,7 +31,7 @@ import {
   type LessonProgress,
   type LoggedProgressEvent,
 } from "@learnops/domain/progress";
-import { courseCompletedJob } from "@learnops/jobs/queues";
+import { courseCompletedJob, progressRecomputeJob } from "@learnops/jobs/queues";
 import { sendJobOnce } from "@learnops/jobs/send";
 import type { PgBoss } from "pg-boss";
 
@@ -381,7 +384,8 @@ async function recordCourseCompletion(
 export async function rebuildProgress(
   trx: Database,
   institutionId: string,
-  scope: { courseId: string } | { userId: string },
+  /** One course (`userIds`: only these of its learners), or one learner. */
+  scope: { courseId: string; userIds?: readonly string[] } | { userId: string },
   services: ProjectionServices,
 ): Promise<{ learners: number; lessonProgressRows: number; courseProgressRows: number }> {
   // Learners in scope: those with events and those with projections (which may have to go).
@@ -390,6 +394,11 @@ export async function rebuildProgress(
   if ("courseId" in scope) {
     learnerQuery = learnerQuery.where("course_id", "=", scope.courseId);
     courseProgressQuery = courseProgressQuery.where("course_id", "=", scope.courseId);
+    if (scope.userIds) {
+      const userIds = [...scope.userIds, noUser];
+      learnerQuery = learnerQuery.where("user_id", "in", userIds);
+      courseProgressQuery = courseProgressQuery.where("user_id", "in", userIds);
+    }
   } else {
     learnerQuery = learnerQuery.where("user_id", "=", scope.userId);
     courseProgressQuery = courseProgressQuery.where("user_id", "=", scope.userId);
@@ -455,20 +464,97 @@ export async function refreshCourseProgress(
   institutionId: string,
   courseId: string,
   services: ProjectionServices,
+  /** Only these of its learners (a page of `courseLearnerIds`); every learner with progress by default. */
+  userIds?: readonly string[],
 ): Promise<{ learners: number }> {
-  const rows = await trx
-    .selectFrom("course_progress")
-    .select("user_id")
-    .where("course_id", "=", courseId)
-    .union(trx.selectFrom("lesson_progress").select("user_id").where("course_id", "=", courseId))
-    .execute();
+  const learners = [
+    ...(userIds ??
+      (await courseLearnerIds(trx, { courseId, withEvents: false, after: null, limit: Number.MAX_SAFE_INTEGER }))),
+  ];
   const structures = await loadCourseStructures(trx, [courseId]);
   const courses = new Map([[courseId, new Set<string>()]]);
   // Locks in a fixed order, as the rebuild takes them.
-  const learners = [...new Set(rows.map((row) => row.user_id))].toSorted();
+  learners.sort();
   for (const userId of learners) {
     await lockLearnerProgress(trx, userId);
     await refreshLearnerProgress(trx, { institutionId, userId }, courses, services, structures);
   }
   return { learners: learners.length };
+}
+
+/**
+ * How a course's learners are brought up to date after a change no event made: `rebuild` refolds their
+ * lesson progress from the log (completion rules, a lesson's kind or whether it is required), `refresh`
+ * recomputes their course progress from their lesson progress (the outline).
+ */
+export type CourseRecompute = "rebuild" | "refresh";
+
+/** Learners per transaction when the progress-recompute job works through a course. */
+export const recomputeChunkLearners = 200;
+
+/**
+ * Recomputes a course's learners page by page (`courseLearnerIds`, in user id order), each page in a tenant
+ * transaction of its own: the progress-recompute job's way through a large course, where one transaction
+ * would hold every learner's progress lock, and so stall their recording, until the last is done. Each page
+ * reads the course's outline and rules afresh. Returns how many learners it recomputed.
+ */
+export async function recomputeCourseInChunks(
+  db: Database,
+  params: { institutionId: string; courseId: string; mode: CourseRecompute },
+  services: { jobs?: PgBoss | undefined; now: () => Date },
+  chunk = recomputeChunkLearners,
+): Promise<{ learners: number }> {
+  const { institutionId, courseId, mode } = params;
+  let after: string | null = null;
+  let learners = 0;
+  for (;;) {
+    const page: string[] = await withTenant(db, { institutionId }, async (trx) => {
+      const userIds = await courseLearnerIds(trx, { courseId, withEvents: mode === "rebuild", after, limit: chunk });
+      const pageServices = { now: services.now(), jobs: services.jobs };
+      if (!userIds.length) return userIds;
+      if (mode === "rebuild") await rebuildProgress(trx, institutionId, { courseId, userIds }, pageServices);
+      else await refreshCourseProgress(trx, institutionId, courseId, pageServices, userIds);
+      return userIds;
+    });
+    learners += page.length;
+    if (page.length < chunk) return { learners };
+    after = page.at(-1) ?? null;
+  }
+}
+
+/** Courses with at most this many learners are recomputed in the transaction of the change. */
+export const inlineRecomputeLearners = 500;
+
+/**
+ * Brings a course's learners up to date after a change no event made, from the procedure that made it (in
+ * its tenant transaction). A course with at most `ctx.inlineRecomputeLearners` learners is recomputed right there: the change
+ * and its effect commit together. A larger one is left to the progress-recompute job, sent in the same
+ * transaction and worked in pages (`recomputeCourseInChunks`), so the change answers at once and no learner's
+ * recording waits on the whole course; until the job reaches a learner, their figures are the ones from
+ * before. One job per course and mode waits at a time: a change made while one waits is covered by it.
+ */
+export async function recomputeCourseProgress(
+  ctx: { db: Database; institutionId: string; jobs: PgBoss; now: () => Date; inlineRecomputeLearners: number },
+  courseId: string,
+  mode: CourseRecompute,
+): Promise<{ learners: number; inBackground: boolean }> {
+  const inlineLimit = ctx.inlineRecomputeLearners;
+  const withEvents = mode === "rebuild";
+  const found = await courseLearnerIds(ctx.db, { courseId, withEvents, after: null, limit: inlineLimit + 1 });
+  if (found.length > inlineLimit) {
+    const all = await courseLearnerIds(ctx.db, { courseId, withEvents, after: null, limit: Number.MAX_SAFE_INTEGER });
+    await sendJobOnce(
+      ctx.jobs,
+      progressRecomputeJob,
+      { institutionId: ctx.institutionId, courseId, mode },
+      { transaction: ctx.db, singletonKey: `${courseId}:${mode}` },
+    );
+    return { learners: all.length, inBackground: true };
+  }
+  const services = { now: ctx.now(), jobs: ctx.jobs };
+  const { learners } =
+    mode === "rebuild"
+      ? await rebuildProgress(ctx.db, ctx.institutionId, { courseId }, services)
+      : await refreshCourseProgress(ctx.db, ctx.institutionId, courseId, services, found);
+  return { learners, inBackground: false };
 }

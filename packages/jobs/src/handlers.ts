@@ -34,12 +34,13 @@ type Handler<Definition extends JobDefinition<z.ZodType>> = (
   context: JobContext,
 ) => Promise<object | undefined>;
 
-interface Registration<Definition extends JobDefinition<z.ZodType>> {
+export interface Registration<Definition extends JobDefinition<z.ZodType>> {
   definition: Definition;
   handle: Handler<Definition>;
 }
 
-function register<Definition extends JobDefinition<z.ZodType>>(
+/** A queue's handler, for `registrations` or for `workAllQueues`'s `more` (handlers living outside this package). */
+export function register<Definition extends JobDefinition<z.ZodType>>(
   definition: Definition,
   handle: Handler<Definition>,
 ): Registration<JobDefinition<z.ZodType>> {
@@ -110,9 +111,17 @@ export interface WorkOptions {
   localConcurrency?: number;
 }
 
-/** Starts working every registered queue; returns when the workers are subscribed. */
-export async function workAllQueues(boss: PgBoss, context: JobContext, options: WorkOptions = {}): Promise<void> {
-  for (const registration of registrations) {
+/**
+ * Starts working every registered queue, and the queues of `more` (handlers that need packages this one
+ * cannot import, registered by the worker app); returns when the workers are subscribed.
+ */
+export async function workAllQueues(
+  boss: PgBoss,
+  context: JobContext,
+  options: WorkOptions = {},
+  more: readonly Registration<JobDefinition<z.ZodType>>[] = [],
+): Promise<void> {
+  for (const registration of [...registrations, ...more]) {
     await boss.work(
       registration.definition.queue,
       {

@@ -144,6 +144,29 @@ export const serviceProviderKeyRenewalJob = defineJob({
 /** Daily at 07:00 UTC: the notice comes within a day of the key entering the 90 days' lead time. */
 export const serviceProviderKeyRenewalSchedule = "0 7 * * *";
 
+/**
+ * Recomputes a large course's learners after a change no event made (completion rules, a lesson's kind or
+ * whether it is required, the outline), page by page, each page in a transaction of its own
+ * (`recomputeCourseInChunks` in packages/api; the worker registers its handler). Sent in the transaction of
+ * the change. One waits per course and mode at a time (stately): a change made while one waits is covered by
+ * it, since every page reads the course as it is then. Idempotent: a second run recomputes the same figures.
+ */
+export const progressRecomputeJob = defineJob({
+  queue: "progress-recompute",
+  payload: z.object({ institutionId: z.uuid(), courseId: z.uuid(), mode: z.enum(["rebuild", "refresh"]) }),
+  options: {
+    policy: "stately",
+    notify: true,
+    retryLimit: 5,
+    retryDelay: 30,
+    retryBackoff: true,
+    // A course of 50,000 learners takes minutes; an hour without completing is a worker that died.
+    expireInSeconds: 60 * 60,
+    retentionSeconds: 7 * 24 * 60 * 60,
+    deadLetter: deadLetterQueue,
+  },
+});
+
 export const jobDefinitions = [
   workerCheckJob,
   emailDeliveryJob,
@@ -151,4 +174,5 @@ export const jobDefinitions = [
   courseCompletedJob,
   enrolmentExpiryJob,
   serviceProviderKeyRenewalJob,
+  progressRecomputeJob,
 ] as const;

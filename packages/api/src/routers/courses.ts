@@ -28,7 +28,7 @@ import { hasPermission } from "@learnops/domain/permissions";
 import { TRPCError } from "@trpc/server";
 import { decideOutlineAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
-import { rebuildProgress, refreshCourseProgress } from "../progress-projections.ts";
+import { recomputeCourseProgress } from "../progress-projections.ts";
 import { memberProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 function toCourseSummary(row: CourseRow): CourseSummary {
@@ -312,7 +312,7 @@ export const coursesRouter = router({
       }
       await ctx.db.deleteFrom("modules").where("id", "=", module.id).execute();
       await touchCourse(ctx.db, module.course_id, ctx.now());
-      await refreshCourseProgress(ctx.db, ctx.institutionId, module.course_id, { now: ctx.now(), jobs: ctx.jobs });
+      await recomputeCourseProgress(ctx, module.course_id, "refresh");
       await recordAction(ctx, {
         action: "course.module_removed",
         targetType: "module",
@@ -348,7 +348,7 @@ export const coursesRouter = router({
         .catch(activityIdTaken(input.xapiActivityId));
       await touchCourse(ctx.db, module.course_id, ctx.now());
       // Learners' course percentages count the new lesson now, not at their next event.
-      await refreshCourseProgress(ctx.db, ctx.institutionId, module.course_id, { now: ctx.now(), jobs: ctx.jobs });
+      await recomputeCourseProgress(ctx, module.course_id, "refresh");
       await recordAction(ctx, {
         action: "course.lesson_added",
         targetType: "lesson",
@@ -393,17 +393,12 @@ export const coursesRouter = router({
         await touchCourse(ctx.db, lesson.course_id, ctx.now());
       }
       // What a lesson's progress means (its kind) or whether it counts for the course (required) changed:
-      // the projections are folded again from the log, in this transaction, as when the rules change.
+      // the projections are folded again from the log, as when the rules change (recomputeCourseProgress).
       const refold =
         (input.kind !== undefined && input.kind !== lesson.kind) ||
         (input.required !== undefined && input.required !== lesson.required);
       if (refold) {
-        await rebuildProgress(
-          ctx.db,
-          ctx.institutionId,
-          { courseId: lesson.course_id },
-          { now: ctx.now(), jobs: ctx.jobs },
-        );
+        await recomputeCourseProgress(ctx, lesson.course_id, "rebuild");
       }
       await recordAction(ctx, {
         action: "course.lesson_updated",
@@ -439,7 +434,7 @@ export const coursesRouter = router({
       }
       await ctx.db.deleteFrom("lessons").where("id", "=", lesson.id).execute();
       await touchCourse(ctx.db, lesson.course_id, ctx.now());
-      await refreshCourseProgress(ctx.db, ctx.institutionId, lesson.course_id, { now: ctx.now(), jobs: ctx.jobs });
+      await recomputeCourseProgress(ctx, lesson.course_id, "refresh");
       await recordAction(ctx, {
         action: "course.lesson_removed",
         targetType: "lesson",
@@ -529,7 +524,7 @@ export const coursesRouter = router({
       await touchCourse(ctx.db, target.course_id, ctx.now());
       // A module's prerequisites gate when its lessons count towards the course (lessons' own do not).
       if (input.of === "module") {
-        await refreshCourseProgress(ctx.db, ctx.institutionId, target.course_id, { now: ctx.now(), jobs: ctx.jobs });
+        await recomputeCourseProgress(ctx, target.course_id, "refresh");
       }
       await recordAction(ctx, {
         action: "course.prerequisites_set",

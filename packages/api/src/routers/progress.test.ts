@@ -10,6 +10,7 @@ import { sql } from "kysely";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AccessCache } from "../access-cache.ts";
+import { recomputeCourseInChunks } from "../progress-projections.ts";
 import { recordProgressEvents } from "../progress-recording.ts";
 import { countingDb } from "../testing/counting-db.ts";
 import { progressFixtures } from "../testing/progress-fixtures.ts";
@@ -1109,6 +1110,105 @@ describe("a course's outline changed", () => {
     expect(await kim.caller.progress.course({ courseId: course.id })).toMatchObject({
       percent: 100,
       completedAt: kimDone.completedAt,
+    });
+  });
+});
+
+describe("a large course's recompute", () => {
+  it("is left to the progress-recompute job, sent with the change, which works through the learners page by page", async () => {
+    const fixtures = progressFixtures(db, northwind);
+    const course = await fixtures.course("Large course", [
+      {
+        key: "m",
+        title: "Only module",
+        lessons: [
+          { key: "a", title: "Part A", kind: "reading" },
+          { key: "b", title: "Part B", kind: "reading" },
+        ],
+      },
+    ]);
+    const partA = course.lessons.get("a") ?? "";
+    const learners: { id: string; enrolment: string }[] = [];
+    for (const name of ["Una Page", "Dev Page", "Tri Page", "Quinn Page", "Penta Page"]) {
+      const person = await fixtures.person(name);
+      const enrolment = await enrolActive(person.id, course.id, "Large course test");
+      const caller = await (await signedInCaller({ db: appDb, jobs }, person.email, "northwind-health"))();
+      await caller.progress.record({
+        type: "lesson_completed",
+        idempotencyKey: key(),
+        lessonId: partA,
+        occurredAt: minutesAgo(5),
+      });
+      learners.push({ id: person.id, enrolment });
+    }
+    const figures = () =>
+      db
+        .selectFrom("course_progress")
+        .innerJoin("enrolments", (join) =>
+          join
+            .onRef("enrolments.user_id", "=", "course_progress.user_id")
+            .onRef("enrolments.course_id", "=", "course_progress.course_id"),
+        )
+        .select(["course_progress.percent", "course_progress.completed_at", "enrolments.status"])
+        .where("course_progress.course_id", "=", course.id)
+        .execute();
+    const waitingJobs = async () =>
+      (
+        await sql`select data from pgboss.job where name = 'progress-recompute' and state = 'created'
+                  and data->>'courseId' = ${course.id}`.execute(db)
+      ).rows as { data: { institutionId: string; courseId: string; mode: "rebuild" | "refresh" } }[];
+    const completionJobs = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from pgboss.job where name = 'course-completed'
+                                   and data->>'courseId' = ${course.id}`.execute(db)
+        ).rows[0]?.n,
+      );
+    expect((await figures()).map((row) => row.percent)).toEqual([50, 50, 50, 50, 50]);
+
+    // Beyond the inline limit (2 here), the rules commit at once and the job is sent with them.
+    const chloe = await (
+      await signedInCaller(
+        { db: appDb, jobs, inlineRecomputeLearners: 2 },
+        "chloe.admin@example.org",
+        "northwind-health",
+      )
+    )();
+    const halfIsEnough = { requiredLessons: { minimumShare: 0.5 } } as const;
+    const first = await chloe.progress.setCompletionRules({ courseId: course.id, rules: halfIsEnough });
+    expect(first.recomputed).toEqual({ learners: 5, inBackground: true });
+    // A second change while it waits adds no job: the one waiting reads the course as it is when it runs.
+    await chloe.progress.setCompletionRules({ courseId: course.id, rules: halfIsEnough });
+    const waiting = await waitingJobs();
+    expect(waiting.map((job) => job.data)).toEqual([
+      { institutionId: northwind, courseId: course.id, mode: "rebuild" },
+    ]);
+    expect((await figures()).every((row) => row.percent === 50 && row.completed_at === null)).toBe(true);
+
+    // The job's work, two learners a page: every learner now meets the rules, each completion recorded once.
+    const job = waiting[0]?.data;
+    if (!job) throw new Error("no progress-recompute job waits");
+    expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({ learners: 5 });
+    const after = await figures();
+    expect(after.map((row) => [row.percent, row.status])).toEqual(Array(5).fill([100, "completed"]));
+    expect(after.every((row) => row.completed_at !== null)).toBe(true);
+    expect(await completionJobs()).toBe(5);
+    // Run again (a redelivery): the same figures, and no completion twice.
+    expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({ learners: 5 });
+    expect((await figures()).map((row) => row.percent)).toEqual([100, 100, 100, 100, 100]);
+    expect(await completionJobs()).toBe(5);
+
+    // Within the limit, the change and its effect commit together, as before.
+    const inline = await (
+      await signedInCaller(
+        { db: appDb, jobs, inlineRecomputeLearners: 5 },
+        "chloe.admin@example.org",
+        "northwind-health",
+      )
+    )();
+    expect((await inline.progress.setCompletionRules({ courseId: course.id, rules: {} })).recomputed).toEqual({
+      learners: 5,
+      inBackground: false,
     });
   });
 });

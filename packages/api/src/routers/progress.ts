@@ -14,7 +14,12 @@ import { loadCourseStructures } from "@learnops/db/queries/progress";
 import { completionRuleProblems } from "@learnops/domain/progress";
 import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
-import { completionRulesOf, rebuildProgress, toCourseStructure } from "../progress-projections.ts";
+import {
+  completionRulesOf,
+  rebuildProgress,
+  recomputeCourseProgress,
+  toCourseStructure,
+} from "../progress-projections.ts";
 import { recordProgressEvents } from "../progress-recording.ts";
 import { memberProcedure, memberStatementProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
@@ -145,7 +150,8 @@ export const progressRouter = router({
 
   /**
    * Sets a course's completion rules (kept in `courses.settings.completion`) and rebuilds its learners'
-   * progress under them, in one transaction. Rules naming a lesson of another course, or a quiz minimum for a
+   * progress under them: in the same transaction, or for a large course by the progress-recompute job
+   * (`recomputed.inBackground`; see `recomputeCourseProgress`). Rules naming a lesson of another course, or a quiz minimum for a
    * lesson that is not a quiz, are refused with BAD_REQUEST naming the lesson.
    */
   setCompletionRules: permittedProcedure("courses.manage")
@@ -179,16 +185,8 @@ export const progressRouter = router({
         before,
         after: rules,
       });
-      const rebuilt = await rebuildProgress(
-        ctx.db,
-        ctx.institutionId,
-        { courseId: input.courseId },
-        {
-          now: ctx.now(),
-          jobs: ctx.jobs,
-        },
-      );
-      return { rules, rebuilt };
+      const recomputed = await recomputeCourseProgress(ctx, input.courseId, "rebuild");
+      return { rules, recomputed };
     }),
 
   /** Rebuilds the progress projections of one course or one learner from the event log (audited). */

@@ -25,6 +25,7 @@ export async function signedInCaller(
     now?: () => Date;
     accessCache?: AccessCache;
     accessChanges?: AccessChangeReport;
+    inlineRecomputeLearners?: number;
   },
   email: string,
   institutionSlug?: string,

@@ -183,12 +183,41 @@ export async function loadLearnerLessonEvents(
 /** Every event of a course (all learners) or of a learner (all courses): the rebuild's input. */
 export async function loadEventsForRebuild(
   db: Database,
-  scope: { courseId: string } | { userId: string },
+  scope: { courseId: string; userIds?: readonly string[] } | { userId: string },
 ): Promise<LoggedEventRow[]> {
   let query = db.selectFrom("progress_events").select(loggedEventColumns);
-  query =
-    "courseId" in scope ? query.where("course_id", "=", scope.courseId) : query.where("user_id", "=", scope.userId);
+  if ("courseId" in scope) {
+    query = query.where("course_id", "=", scope.courseId);
+    if (scope.userIds) query = query.where("user_id", "in", [...scope.userIds, noUser]);
+  } else {
+    query = query.where("user_id", "=", scope.userId);
+  }
   return (await query.execute()) as LoggedEventRow[];
+}
+
+/** A user id no row has: keeps an `in` list of ids valid when it is empty. */
+export const noUser = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The learners in a course's projections (and with `withEvents`, its log), by user id, after `after`, at most
+ * `limit`: the pages a course-wide recompute goes through.
+ */
+export async function courseLearnerIds(
+  db: Database,
+  params: { courseId: string; withEvents: boolean; after: string | null; limit: number },
+): Promise<string[]> {
+  const inCourse = <T extends "course_progress" | "lesson_progress" | "progress_events">(table: T) => {
+    let query = db
+      .selectFrom(table as "course_progress")
+      .select("user_id")
+      .where("course_id", "=", params.courseId);
+    if (params.after) query = query.where("user_id", ">", params.after);
+    return query;
+  };
+  let query = inCourse("course_progress").union(inCourse("lesson_progress"));
+  if (params.withEvents) query = query.union(inCourse("progress_events"));
+  const rows = await query.orderBy("user_id").limit(params.limit).execute();
+  return rows.map((row) => row.user_id);
 }
 
 /** A lesson projection row, whole: every column the fold computes. */
