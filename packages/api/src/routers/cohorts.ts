@@ -7,6 +7,7 @@ import {
   updateCohortInput,
 } from "@learnops/contracts/enrolment";
 import type { Database } from "@learnops/db/client";
+import { findClientGroup } from "@learnops/db/queries/people";
 import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
 import { placesTaken, placeTakingStatuses } from "../course-offers.ts";
@@ -35,6 +36,9 @@ async function checkInstructors(db: Database, userIds: readonly string[]) {
     });
   }
 }
+
+const nameTaken = (name: string) =>
+  new TRPCError({ code: "CONFLICT", message: `The course has a cohort named "${name}" already` });
 
 export const cohortsRouter = router({
   /** A course's cohorts, soonest first, with their instructors, deadlines and how many places are taken. */
@@ -127,14 +131,7 @@ export const cohortsRouter = router({
         .where("id", "=", input.courseId)
         .executeTakeFirst();
       if (!course) throw notFound("Course");
-      if (input.clientGroupId) {
-        const group = await ctx.db
-          .selectFrom("client_groups")
-          .select("id")
-          .where("id", "=", input.clientGroupId)
-          .executeTakeFirst();
-        if (!group) throw notFound("Client group");
-      }
+      if (input.clientGroupId && !(await findClientGroup(ctx.db, input.clientGroupId))) throw notFound("Client group");
       const instructorIds = [...new Set(input.instructorIds)];
       await checkInstructors(ctx.db, instructorIds);
       const created = await ctx.db
@@ -153,8 +150,7 @@ export const cohortsRouter = router({
         .onConflict((oc) => oc.columns(["course_id", "name"]).doNothing())
         .returning("id")
         .executeTakeFirst();
-      if (!created)
-        throw new TRPCError({ code: "CONFLICT", message: `The course has a cohort named "${input.name}" already` });
+      if (!created) throw nameTaken(input.name);
       if (instructorIds.length) {
         await ctx.db
           .insertInto("cohort_instructors")
@@ -208,21 +204,14 @@ export const cohortsRouter = router({
           .executeTakeFirst(),
         ctx.db.selectFrom("cohort_instructors").select("user_id").where("cohort_id", "=", cohort.id).execute(),
       ]);
-      if (namesake) {
-        throw new TRPCError({ code: "CONFLICT", message: `The course has a cohort named "${input.name}" already` });
-      }
+      if (namesake) throw nameTaken(input.name);
       if (input.capacity !== null && input.capacity < taken) {
         throw refuse(`capacity: ${taken} places are taken; the cohort cannot have fewer`);
       }
       if (input.clientGroupId !== cohort.client_group_id) {
         if (taken > 0) throw refuse("clientGroupId: learners hold places in this cohort, so its client group stays");
-        if (input.clientGroupId) {
-          const group = await ctx.db
-            .selectFrom("client_groups")
-            .select("id")
-            .where("id", "=", input.clientGroupId)
-            .executeTakeFirst();
-          if (!group) throw notFound("Client group");
+        if (input.clientGroupId && !(await findClientGroup(ctx.db, input.clientGroupId))) {
+          throw notFound("Client group");
         }
       }
       for (const deadline of deadlines) {

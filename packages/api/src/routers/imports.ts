@@ -15,6 +15,7 @@ import {
   loadImportCatalogue,
   type StoredImportRow,
 } from "@learnops/db/queries/enrolment-imports";
+import { findClientGroup } from "@learnops/db/queries/people";
 import {
   checkImportRow,
   headerProblems,
@@ -105,12 +106,7 @@ export const importsRouter = router({
       const now = ctx.now();
       if (input.kind === "client_roster") {
         if (!input.clientGroupId) throw badRequest("clientGroupId: a client roster names its client group");
-        const group = await ctx.db
-          .selectFrom("client_groups")
-          .select("id")
-          .where("id", "=", input.clientGroupId)
-          .executeTakeFirst();
-        if (!group) throw notFound("Client group");
+        if (!(await findClientGroup(ctx.db, input.clientGroupId))) throw notFound("Client group");
       }
       const clientGroupId = input.kind === "client_roster" ? (input.clientGroupId ?? null) : null;
       const catalogue = await loadImportCatalogue(ctx.db, { clientGroupId, today: now.toISOString().slice(0, 10) });
