@@ -50,19 +50,3 @@ export const checkWords: Record<AccessCheck, string> = {
   client_group: "Client group",
   prerequisites: "Prerequisites",
 };
-
-/** What staff can do to an enrolment in each status, as the API's domain allows it (packages/domain/enrolment). */
-export type EnrolmentAction = "extend" | "transfer" | "reassign" | "suspend" | "reinstate" | "cancel";
-
-const allowedFrom: Record<EnrolmentAction, readonly EnrolmentStatus[]> = {
-  suspend: ["pending", "active", "review_required"],
-  reinstate: ["suspended", "review_required"],
-  cancel: ["pending", "active", "suspended", "review_required"],
-  extend: ["active", "expired", "completed"],
-  transfer: ["pending", "active", "suspended", "review_required"],
-  reassign: ["pending", "active", "suspended", "review_required"],
-};
-
-export function actionsFor(status: EnrolmentStatus): EnrolmentAction[] {
-  return (Object.keys(allowedFrom) as EnrolmentAction[]).filter((action) => allowedFrom[action].includes(status));
-}

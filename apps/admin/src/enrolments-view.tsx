@@ -23,7 +23,7 @@ import { AddressLink, goTo, hrefWith, useAddressSearch } from "./address.tsx";
 import { SelectField } from "./catalogue-fields.tsx";
 import { useCourseOptions } from "./course-options.ts";
 import { type EnrolmentDialog, EnrolmentDialogs, GrantDialog } from "./enrolment-dialogs.tsx";
-import { actionsFor, paymentWords, sourceWords, statusTone, statusWords } from "./enrolment-words.ts";
+import { paymentWords, sourceWords, statusTone, statusWords } from "./enrolment-words.ts";
 import { OverridesCard } from "./overrides-card.tsx";
 import { DateText, plural } from "./settings-controls.tsx";
 
@@ -360,7 +360,7 @@ function RowActions({
   powers: { manage: boolean; inspect: boolean; override: boolean };
   open: (dialog: EnrolmentDialog) => void;
 }) {
-  const actions = powers.manage ? actionsFor(row.status) : [];
+  const actions = powers.manage ? row.actions : [];
   const labels = {
     extend: "Extend access",
     transfer: "Move to another cohort",

@@ -135,6 +135,10 @@ export const listEnrolmentsInput = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/** What staff can do to an enrolment; which ones its status allows is the domain's (`enrolmentActionsFrom`). */
+export const enrolmentAction = z.enum(["suspend", "reinstate", "cancel", "extend", "transfer", "reassign"]);
+export type EnrolmentAction = z.infer<typeof enrolmentAction>;
+
 export const enrolmentView = z.object({
   id: uuid,
   userId: uuid,
@@ -150,6 +154,8 @@ export const enrolmentView = z.object({
   statusReason: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The actions its status allows, in the order the console offers them (permissions aside). */
+  actions: z.array(enrolmentAction),
 });
 export type EnrolmentView = z.infer<typeof enrolmentView>;
 

@@ -1,5 +1,17 @@
+import { enrolmentAction, enrolmentStatus } from "@learnops/contracts/enrolment";
 import { describe, expect, it } from "vitest";
-import { cohortHasRoom, defaultExpiry, enrolmentTransition } from "./enrolment.ts";
+import { cohortHasRoom, defaultExpiry, enrolmentActionsFrom, enrolmentTransition } from "./enrolment.ts";
+
+describe("enrolmentActionsFrom", () => {
+  it("offers exactly the actions enrolmentTransition allows, for every status", () => {
+    for (const status of enrolmentStatus.options) {
+      const allowed = enrolmentAction.options.filter((action) => enrolmentTransition(status, action).ok);
+      expect(enrolmentActionsFrom(status), status).toEqual(allowed);
+    }
+    expect(enrolmentActionsFrom("active")).toEqual(["suspend", "cancel", "extend", "transfer", "reassign"]);
+    expect(enrolmentActionsFrom("cancelled")).toEqual([]);
+  });
+});
 
 describe("enrolmentTransition", () => {
   it("suspends, reinstates and cancels live enrolments", () => {

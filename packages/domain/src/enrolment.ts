@@ -1,8 +1,8 @@
-import type { EnrolmentStatus } from "@learnops/contracts/enrolment";
+import type { EnrolmentAction, EnrolmentStatus } from "@learnops/contracts/enrolment";
 
-/** What staff can do to an enrolment, and the statuses each action may start from. */
-export type EnrolmentAction = "suspend" | "reinstate" | "cancel" | "extend" | "transfer" | "reassign";
+export type { EnrolmentAction };
 
+/** The statuses each action staff can take on an enrolment may start from. */
 const allowedFrom: Record<EnrolmentAction, readonly EnrolmentStatus[]> = {
   suspend: ["pending", "active", "review_required"],
   // Back to active from a suspension, or once a review finds the enrolment sound.
@@ -28,6 +28,11 @@ const actionWords: Record<EnrolmentAction, string> = {
   transfer: "moved to another cohort",
   reassign: "moved to another course",
 };
+
+/** The actions staff can take on an enrolment in this status, in the console's order. */
+export function enrolmentActionsFrom(status: EnrolmentStatus): EnrolmentAction[] {
+  return (Object.keys(allowedFrom) as EnrolmentAction[]).filter((action) => allowedFrom[action].includes(status));
+}
 
 /**
  * The status an enrolment gets from an action, or why the action does not apply. Extending an expired

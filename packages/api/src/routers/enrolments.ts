@@ -17,7 +17,12 @@ import {
   listEnrolments,
   updateEnrolment,
 } from "@learnops/db/queries/enrolments";
-import { defaultExpiry, type EnrolmentAction, enrolmentTransition } from "@learnops/domain/enrolment";
+import {
+  defaultExpiry,
+  type EnrolmentAction,
+  enrolmentActionsFrom,
+  enrolmentTransition,
+} from "@learnops/domain/enrolment";
 import { TRPCError } from "@trpc/server";
 import { decideLearnerAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
@@ -40,6 +45,7 @@ function toEnrolmentView(row: ListedEnrolment): EnrolmentView {
     statusReason: row.status_reason,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    actions: enrolmentActionsFrom(row.status as EnrolmentView["status"]),
   };
 }
 
