@@ -138,7 +138,7 @@ test.describe("admin console: courses", () => {
     await expect(page.getByRole("definition").filter({ hasText: "Published" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Archive" })).toBeVisible();
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-course-editor.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-course-editor.png"), fullPage: true });
 
     // Back in the list, it is counted with the published courses.
     await page.getByRole("link", { name: "← All courses" }).click();
@@ -239,7 +239,7 @@ test.describe("admin console: courses", () => {
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expect(page.getByRole("region", { name: /courses?, by title/ })).toBeVisible();
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-courses-360.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-courses-360.png"), fullPage: true });
 
     await page.getByRole("link", { name: "Infection Prevention and Control", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Infection Prevention and Control" })).toBeVisible();
@@ -247,7 +247,7 @@ test.describe("admin console: courses", () => {
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expect(page.getByRole("region", { name: "Lessons of Foundations, in order" })).toBeVisible();
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-course-360.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-course-360.png"), fullPage: true });
 
     await page.getByRole("button", { name: "Add lesson to Foundations" }).click();
     await expect(page.getByRole("dialog", { name: "Add a lesson to “Foundations”" })).toBeVisible();
@@ -293,7 +293,7 @@ test.describe("admin console: promotions and contracts", () => {
     await expect(confirm).toHaveCount(0);
     await expect(row).toContainText("Ended");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-promotions.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-promotions.png"), fullPage: true });
   });
 
   test("Chloé creates a contract for a client group and enrols its people under the demo contract", async ({
@@ -328,7 +328,7 @@ test.describe("admin console: promotions and contracts", () => {
     await enrol.getByRole("button", { name: "Enrol 1 person" }).click();
     const results = page.getByRole("dialog", { name: "Enrolled under “Contoso Clinics 2026–27”" });
     await expect(results.getByRole("listitem")).toHaveText(["Already enrolled Ada Okafor"]);
-    await page.screenshot({ path: "/tmp/admin-contracts.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-contracts.png"), fullPage: true });
     await results.getByRole("button", { name: "Done" }).click();
     await expect(page.getByRole("status").filter({ hasText: "enrolled under" })).toHaveText(
       "0 people enrolled under “Contoso Clinics 2026–27”.",

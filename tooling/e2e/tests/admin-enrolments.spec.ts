@@ -158,7 +158,7 @@ test.describe("admin console: enrolments", () => {
     await revoke.getByRole("button", { name: "Revoke override" }).click();
     await expect(overrides.getByRole("row").nth(1)).toContainText("Revoked");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-enrolments.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-enrolments.png"), fullPage: true });
   });
 
   test("Chloé enrols a learner in a cohort and gives them more time for an assignment", async ({ page }) => {
@@ -235,7 +235,7 @@ test.describe("admin console: enrolments", () => {
     await expect(steps.first()).toContainText("Passed");
     await expect(steps.filter({ hasText: "Payment" }).first()).toContainText("Failed");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-trace.png" });
+    await page.screenshot({ path: test.info().outputPath("admin-trace.png") });
   });
 
   test("a support agent finds Morgan by name and reads the trace of each enrolment", async ({ page }) => {
@@ -266,7 +266,7 @@ test.describe("admin console: enrolments", () => {
     ).toContainText("Pending");
     await expect(enrolments.getByRole("listitem").filter({ hasText: "Medication Safety" })).toContainText("Active");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-learners.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-learners.png"), fullPage: true });
     await morgan.getByRole("button", { name: "Access trace for Infection Prevention and Control" }).click();
     const trace = page.getByRole("dialog", {
       name: "Why Morgan Lee can or cannot open Infection Prevention and Control",
@@ -320,7 +320,7 @@ test.describe("admin console: enrolments", () => {
     const rejected = dryRun.getByRole("table", { name: "1 rejected row" });
     await expect(rejected.getByRole("row").nth(1)).toContainText("no-such-course");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-dry-run.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-dry-run.png"), fullPage: true });
 
     await dryRun.getByRole("button", { name: "Apply: enrol 1 learner" }).click();
     const progress = page.getByRole("region", { name: "Enrolling from “autumn-intake.csv”" });
@@ -333,7 +333,7 @@ test.describe("admin console: enrolments", () => {
     const uploads = page.getByRole("table", { name: /uploads?, newest first/ });
     await expect(uploads.getByRole("row").filter({ hasText: "autumn-intake.csv" }).first()).toContainText("Completed");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-imports.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-imports.png"), fullPage: true });
   });
 
   test("works at 360 px wide: the table scrolls in its own region, the page does not", async ({ page }) => {
@@ -344,7 +344,7 @@ test.describe("admin console: enrolments", () => {
     await expect(page.getByRole("region", { name: /enrolments?.*newest first/ })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/admin-enrolments-360.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("admin-enrolments-360.png"), fullPage: true });
     await page.getByRole("button", { name: "Grant enrolment" }).click();
     await expect(page.getByRole("dialog", { name: "Grant an enrolment" })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

@@ -41,7 +41,7 @@ test.describe("admin console: people", () => {
     await expect(personItem(page, "Ada Okafor")).toContainText("Learner");
     await expect(personItem(page, "Ada Okafor")).toContainText("Contoso Clinics");
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/people-desktop.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("people-desktop.png"), fullPage: true });
 
     // The search is in the address, so it survives a reload and can be shared.
     await page.getByLabel("Search by name or email").fill("ivan");
@@ -84,7 +84,7 @@ test.describe("admin console: people", () => {
     await dialog.getByLabel("Full name").fill(name);
     await choose(page, dialog, "Role", "Instructor");
     await expect(dialog.getByRole("button", { name: /Client group/ })).toHaveCount(0);
-    await page.screenshot({ path: "/tmp/people-add-desktop.png" });
+    await page.screenshot({ path: test.info().outputPath("people-add-desktop.png") });
     await dialog.getByRole("button", { name: "Add person" }).click();
     await expect(dialog).toHaveCount(0);
     const notice = page.getByRole("status").filter({ hasText: "was added" });
@@ -251,7 +251,7 @@ test.describe("admin console: people", () => {
     await expect(results.getByRole("button")).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Add person" })).toHaveCount(0);
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/people-manager-desktop.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("people-manager-desktop.png"), fullPage: true });
   });
 
   test("a support agent acts as Ada for a stated reason and lands in the learner portal as her", async ({ page }) => {
@@ -277,14 +277,14 @@ test.describe("admin console: people", () => {
     await expect(dialog.getByLabel("Reason")).toBeFocused();
     await expect(dialog.getByLabel("Reason")).toHaveAccessibleDescription(/at least 10 characters/);
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/people-act-as-desktop.png" });
+    await page.screenshot({ path: test.info().outputPath("people-act-as-desktop.png") });
 
     await dialog.getByLabel("Reason").fill("Ada cannot find her enrolments (ticket 4711)");
     await choose(page, dialog, "For how long", "15 minutes");
     await dialog.getByRole("button", { name: "Act as Ada Okafor" }).click();
     await expect(page).toHaveURL(/\/learn\/$/);
     await expect(page.getByRole("banner")).toContainText("Ada Okafor");
-    await page.screenshot({ path: "/tmp/people-acting-as-learner.png" });
+    await page.screenshot({ path: test.info().outputPath("people-acting-as-learner.png") });
 
     const session = await page.request.get("/trpc/me.session");
     const view = (await session.json()) as {
@@ -304,7 +304,7 @@ test.describe("admin console: people", () => {
     await expect(personItem(page, "Ada Okafor")).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/people-360.png", fullPage: true });
+    await page.screenshot({ path: test.info().outputPath("people-360.png"), fullPage: true });
 
     await page.getByRole("button", { name: "Add person" }).click();
     const dialog = page.getByRole("dialog", { name: "Add a person to Northwind Health Academy" });
@@ -312,6 +312,6 @@ test.describe("admin console: people", () => {
     await expect(dialog.getByRole("button", { name: /Client group/ })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/people-add-360.png" });
+    await page.screenshot({ path: test.info().outputPath("people-add-360.png") });
   });
 });

@@ -148,7 +148,7 @@ test.describe("admin console: API keys", () => {
     const copy = shown.getByRole("button", { name: "Copy key" });
     await expect(copy).toBeFocused();
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: "/tmp/learnops-settings-1280-api-key-shown-once.png" });
+    await page.screenshot({ path: test.info().outputPath("learnops-settings-1280-api-key-shown-once.png") });
     await page.keyboard.press("Enter");
     await expect(shown.getByRole("status")).toHaveText("Copied to the clipboard.");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
@@ -356,7 +356,7 @@ async function checkEverySection(page: Page, width: string): Promise<void> {
     await expect(page.locator(".loading-state")).toHaveCount(0);
     expect(await horizontalOverflow(page), `/admin/${path} scrolls sideways`).toBeLessThanOrEqual(0);
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: `/tmp/learnops-settings-${width}-${path}.png`, fullPage: true });
+    await page.screenshot({ path: test.info().outputPath(`learnops-settings-${width}-${path}.png`), fullPage: true });
     if (path === "api-keys") {
       // The dialog fits too, and Escape closes it with focus back on the button that opened it.
       const create = page.getByRole("button", { name: "Create API key" });
@@ -365,7 +365,7 @@ async function checkEverySection(page: Page, width: string): Promise<void> {
       await expect(dialog.getByLabel("Name")).toBeFocused();
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       await expectNoAxeViolations(page);
-      await page.screenshot({ path: `/tmp/learnops-settings-${width}-api-keys-dialog.png` });
+      await page.screenshot({ path: test.info().outputPath(`learnops-settings-${width}-api-keys-dialog.png`) });
       await page.keyboard.press("Escape");
       await expect(dialog).toHaveCount(0);
       await expect(create).toBeFocused();
