@@ -12,6 +12,11 @@ const workerEnv = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   /** Seconds a shutdown waits for jobs in flight before it gives up (they are then retried elsewhere). */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(20),
+  /**
+   * Where people reach the platform (the API's PUBLIC_URL), for links in the messages the worker writes
+   * itself (single sign-on key notices); without it they name the page in words.
+   */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: "PUBLIC_URL must be an http:// or https:// address" }).optional(),
 });
 export type WorkerEnv = z.infer<typeof workerEnv> & { email: EmailEnv };
 

@@ -29,7 +29,7 @@ export async function startWorker(env: WorkerEnv, log: Logger): Promise<RunningW
   const emailTransport = createEmailTransport(env.email);
   await workAllQueues(
     boss,
-    { db, log, workerId, emailTransport },
+    { db, log, workerId, emailTransport, publicUrl: env.PUBLIC_URL ?? null },
     { batchSize: env.WORKER_BATCH_SIZE, localConcurrency: env.WORKER_CONCURRENCY },
     [progressRecomputeRegistration(boss)],
   );

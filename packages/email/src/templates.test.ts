@@ -97,6 +97,7 @@ describe("email templates", () => {
     const prepare = serviceProviderKeyRenewalEmail({
       ...recipient,
       renewal: { step: "prepare", expiresAt, daysLeft: 1 },
+      pageUrl: null,
     });
     expect(prepare.subject).toBe("Single sign-on for Northwind <Health>: the certificate runs out in 1 day");
     expect(prepare.text).toContain("That certificate runs out on 2027-03-01.");
@@ -106,10 +107,19 @@ describe("email templates", () => {
     const switching = serviceProviderKeyRenewalEmail({
       ...recipient,
       renewal: { step: "switch", expiresAt, daysLeft: 20 },
+      pageUrl: "https://learn.example.edu/admin/single-sign-on",
     });
     expect(switching.subject).toBe("Single sign-on for Northwind <Health>: switch to the next key before 2027-03-01");
     expect(switching.text).toContain("the next key is ready");
-    const expired = serviceProviderKeyRenewalEmail({ ...recipient, renewal: { step: "expired", expiresAt } });
+    // With the console's address known, the page is a link in both bodies.
+    expect(switching.text).toContain("Open single sign-on:\nhttps://learn.example.edu/admin/single-sign-on\n");
+    expect(switching.html).toContain('href="https://learn.example.edu/admin/single-sign-on"');
+    expect(prepare.text).toContain("In the admin console, open Single sign-on.");
+    const expired = serviceProviderKeyRenewalEmail({
+      ...recipient,
+      renewal: { step: "expired", expiresAt },
+      pageUrl: null,
+    });
     expect(expired.subject).toBe("Single sign-on for Northwind <Health>: the certificate ran out on 2027-03-01");
     expect(expired.text).toContain("may refuse sign-in requests");
   });

@@ -243,11 +243,18 @@ export type ServiceProviderKeyRenewalStep =
  * or the certificate has run out.
  */
 export function serviceProviderKeyRenewalEmail(
-  params: Recipient & { institutionName: string; renewal: ServiceProviderKeyRenewalStep },
+  params: Recipient & {
+    institutionName: string;
+    renewal: ServiceProviderKeyRenewalStep;
+    /** The console's single sign-on page, when the sender knows where the platform is reached. */
+    pageUrl: string | null;
+  },
 ): RenderedEmail {
   const { renewal } = params;
   const day = renewal.expiresAt.slice(0, 10);
-  const where = "In the admin console, open Single sign-on.";
+  const where = params.pageUrl
+    ? "Open the single sign-on page of the admin console (below)."
+    : "In the admin console, open Single sign-on.";
   const uses =
     `LearnOps signs its SAML sign-in requests for ${params.institutionName}, and identity providers encrypt ` +
     "what they send back, with the service provider key whose certificate is in your identity providers' metadata.";
@@ -288,7 +295,7 @@ export function serviceProviderKeyRenewalEmail(
   return render({
     ...layout,
     greeting: `Hello ${params.displayName},`,
-    action: null,
+    action: params.pageUrl ? { label: "Open single sign-on", url: params.pageUrl } : null,
     after: ["You receive this because you manage single sign-on for your institution on LearnOps."],
     footer: footerFor(params),
   });

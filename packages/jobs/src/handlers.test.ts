@@ -156,7 +156,8 @@ it("emails the people who manage single sign-on once per step as the service pro
     trx.deleteFrom("saml_service_provider_keys").where("institution_id", "=", northwind).execute(),
   );
   await addKey("current", new Date(now.getTime() + 30 * day));
-  const context = { db: appDb, log: captureLog().log, workerId: "test:1", emailTransport };
+  const { log, entries } = captureLog();
+  const context = { db: appDb, log, workerId: "test:1", emailTransport, publicUrl: "https://learn.example.org" };
   const renewalEmails = () =>
     db
       .selectFrom("email_outbox")
@@ -179,6 +180,17 @@ it("emails the people who manage single sign-on once per step as the service pro
       subject: "Single sign-on for Northwind Health Academy: the certificate runs out in 30 days",
       sent_at: expect.any(Date),
     },
+  ]);
+  // Sent (here: to the log), with a link to the console's single sign-on page.
+  const sent = entries.flatMap((entry) => {
+    const email = entry.email as { to: string; text: string } | undefined;
+    return email ? [email] : [];
+  });
+  expect(sent).toEqual([
+    expect.objectContaining({
+      to: "chloe.admin@example.org",
+      text: expect.stringContaining("https://learn.example.org/admin/single-sign-on"),
+    }),
   ]);
 
   // The same step is not sent twice.

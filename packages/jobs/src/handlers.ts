@@ -27,6 +27,8 @@ export interface JobContext {
   workerId: string;
   /** How email leaves: Resend, or the log in development (see packages/email's env). */
   emailTransport: EmailTransport;
+  /** Where people reach the platform, for links in messages the worker writes; null: none configured. */
+  publicUrl?: string | null;
 }
 
 type Handler<Definition extends JobDefinition<z.ZodType>> = (
@@ -66,8 +68,8 @@ export const registrations = [
   register(enrolmentExpiryJob, async (_payload, { db }) => ({
     institutions: await expireLapsedEnrolments(db, new Date()),
   })),
-  register(serviceProviderKeyRenewalJob, async (_payload, { db, emailTransport, log }) => ({
-    notified: await notifyServiceProviderKeyRenewals(db, new Date(), emailTransport, log),
+  register(serviceProviderKeyRenewalJob, async (_payload, { db, emailTransport, log, publicUrl }) => ({
+    notified: await notifyServiceProviderKeyRenewals(db, new Date(), { transport: emailTransport, log, publicUrl }),
   })),
 ];
 

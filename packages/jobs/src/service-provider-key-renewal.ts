@@ -29,8 +29,7 @@ const keyHolderRoles = (Object.keys(rolePermissions) as Role[]).filter((role) =>
 export async function notifyServiceProviderKeyRenewals(
   db: Database,
   now: Date,
-  transport: EmailTransport,
-  log: Logger,
+  services: { transport: EmailTransport; log: Logger; publicUrl?: string | null | undefined },
 ): Promise<{ institutionId: string; step: string; recipients: number }[]> {
   const institutions = await db.selectFrom("institutions").select(["id", "display_name"]).orderBy("id").execute();
   const notified: { institutionId: string; step: string; recipients: number }[] = [];
@@ -56,6 +55,7 @@ export async function notifyServiceProviderKeyRenewals(
           displayName: recipient.display_name,
           institutionName: institution.display_name,
           renewal,
+          pageUrl: services.publicUrl ? new URL("/admin/single-sign-on", services.publicUrl).href : null,
         });
         await insertOutboxMessage(trx, { kind, userId: recipient.id, to: recipient.email, ...message });
       }
@@ -65,7 +65,7 @@ export async function notifyServiceProviderKeyRenewals(
   }
   const since = new Date(now.getTime() - 2 * 24 * 60 * 60 * 1000);
   for (const outboxId of await unsentOutboxMessageIds(db, { kind, since })) {
-    await deliverEmail(db, transport, outboxId, log);
+    await deliverEmail(db, services.transport, outboxId, services.log);
   }
   return notified;
 }

@@ -226,7 +226,11 @@ const api = run("api", process.execPath, [...apiNodeFlags, ...watch, "apps/api/s
   },
   show: warningsOrWorse,
 });
-const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], { show: workerOutput });
+const worker = run("worker", process.execPath, [...watch, "apps/worker/src/main.ts"], {
+  // For links in the messages the worker writes itself.
+  env: { PUBLIC_URL: publicUrl },
+  show: workerOutput,
+});
 if (flags.watch) {
   // The API serves the apps' builds; rebuilding them on change keeps one origin while developing.
   for (const app of ["learner", "instructor", "admin"]) {
