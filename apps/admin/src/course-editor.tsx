@@ -66,7 +66,11 @@ type Dialog =
 /** One course: its details and status, its modules and lessons in order, and its cohorts. */
 export default function CourseEditor({ courseId, session }: { courseId: string; session: SessionView }) {
   const trpc = useTRPC();
-  const structure = useQuery(trpc.courses.structure.queryOptions({ courseId }));
+  const structure = useQuery({
+    ...trpc.courses.structure.queryOptions({ courseId }),
+    // While the learners' progress is being recomputed in the background, look again until it is done.
+    refetchInterval: (query) => (query.state.data?.progressRecomputing ? 5_000 : false),
+  });
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [outcome, setOutcome] = useState("");
   const outcomeRef = useRef<HTMLDivElement>(null);
@@ -107,6 +111,11 @@ export default function CourseEditor({ courseId, session }: { courseId: string; 
       <div ref={outcomeRef} tabIndex={-1} className="status-message-holder">
         <StatusMessage tone="positive">{outcome}</StatusMessage>
       </div>
+      <StatusMessage>
+        {course.progressRecomputing
+          ? "Learners’ progress is being recomputed after the last change to this course: their percentages update learner by learner, in the background."
+          : ""}
+      </StatusMessage>
       <DetailsCard course={course} onEdit={() => setDialog({ kind: "details" })} onChanged={setOutcome} />
       <StructureCard course={course} open={setDialog} onChanged={setOutcome} />
       <CohortsCard course={course} session={session} />

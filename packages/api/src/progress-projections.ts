@@ -522,6 +522,12 @@ export async function recomputeCourseInChunks(
   }
 }
 
+/** Whether a progress-recompute job for the course waits or runs: its learners' figures are still coming. */
+export async function courseRecomputePending(jobs: PgBoss, courseId: string): Promise<boolean> {
+  const found = await jobs.findJobs(progressRecomputeJob.queue, { data: { courseId } });
+  return found.some((job) => job.state === "created" || job.state === "retry" || job.state === "active");
+}
+
 /** Courses with at most this many learners are recomputed in the transaction of the change. */
 export const inlineRecomputeLearners = 500;
 

@@ -264,3 +264,24 @@ export async function crowdedCourse(institutionSlug: string, learners: number, d
   });
   return title;
 }
+
+/**
+ * A progress-recompute job for the course with this title, as a change to a course of more than 500 learners
+ * sends one, held back an hour so no worker takes it: the course editor says its learners' figures are still
+ * coming. Returns the function that ends it, as the worker's finishing would.
+ */
+export async function waitingProgressRecompute(courseTitle: string): Promise<() => Promise<void>> {
+  const key = `e2e-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  await withDatabase((client) =>
+    client.query(
+      `insert into pgboss.job (name, data, start_after, singleton_key)
+         select 'progress-recompute', jsonb_build_object('institutionId', institution_id, 'courseId', id, 'mode', 'refresh'),
+                now() + interval '1 hour', $2
+           from courses where title = $1`,
+      [courseTitle, key],
+    ),
+  );
+  return async () => {
+    await withDatabase((client) => client.query("delete from pgboss.job where singleton_key = $1", [key]));
+  };
+}

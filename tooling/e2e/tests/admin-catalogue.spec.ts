@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expectNoAxeViolations as scanWithAxe } from "../src/axe.ts";
+import { crowdedCourse, waitingProgressRecompute } from "../src/database.ts";
 import { expect, horizontalOverflow, refusedRequest, signIn, tabTo, test } from "../src/test.ts";
 
 /** A suffix no other test (nor an earlier run of this one) uses: tests share one database. */
@@ -229,6 +230,25 @@ test.describe("admin console: courses", () => {
     await expect(extended).toContainText("0 of 15");
     await expect(extended).toContainText("Write an incident report");
     await expectNoAxeViolations(page);
+  });
+
+  test("while a course's learners are recomputed in the background, its page says so until it is done", async ({
+    page,
+  }) => {
+    const title = await crowdedCourse("northwind-health", 3);
+    const finish = await waitingProgressRecompute(title);
+    await page.goto(`/admin/courses?search=${encodeURIComponent(title)}`);
+    await signIn(page, "chloe.admin@example.org");
+    await page.getByRole("link", { name: title, exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+    const note = page.getByRole("status").filter({ hasText: "Learners’ progress is being recomputed" });
+    await expect(note).toHaveText(
+      "Learners’ progress is being recomputed after the last change to this course: their percentages update learner by learner, in the background.",
+    );
+    await expectNoAxeViolations(page);
+    // The page looks again every few seconds; once the job is done, the note goes.
+    await finish();
+    await expect(note).toHaveCount(0, { timeout: 15_000 });
   });
 
   test("works at 360 px wide: tables scroll in their own region, the page does not", async ({ page }) => {

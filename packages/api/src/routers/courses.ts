@@ -28,7 +28,7 @@ import { hasPermission } from "@learnops/domain/permissions";
 import { TRPCError } from "@trpc/server";
 import { decideOutlineAccess } from "../access-decisions.ts";
 import { recordAction } from "../audit-trail.ts";
-import { recomputeCourseProgress } from "../progress-projections.ts";
+import { courseRecomputePending, recomputeCourseProgress } from "../progress-projections.ts";
 import { memberProcedure, notFound, permittedProcedure, router } from "../trpc.ts";
 
 function toCourseSummary(row: CourseRow): CourseSummary {
@@ -178,7 +178,11 @@ export const coursesRouter = router({
     .query(async ({ ctx, input }) => {
       const course = await findCourse(ctx.db, input.courseId);
       if (!course) throw notFound("Course");
-      return { ...toCourseSummary(course), modules: toModules(await courseOutline(ctx.db, course.id)) };
+      const [outline, progressRecomputing] = await Promise.all([
+        courseOutline(ctx.db, course.id),
+        courseRecomputePending(ctx.jobs, course.id),
+      ]);
+      return { ...toCourseSummary(course), modules: toModules(outline), progressRecomputing };
     }),
 
   create: permittedProcedure("courses.manage")

@@ -1185,10 +1185,20 @@ describe("a large course's recompute", () => {
     ]);
     expect((await figures()).every((row) => row.percent === 50 && row.completed_at === null)).toBe(true);
 
+    // The course editor says so until the job is done.
+    expect((await chloe.courses.structure({ courseId: course.id })).progressRecomputing).toBe(true);
+
     // The job's work, two learners a page: every learner now meets the rules, each completion recorded once.
-    const job = waiting[0]?.data;
-    if (!job) throw new Error("no progress-recompute job waits");
+    const [fetched] = await jobs.fetch<{ institutionId: string; courseId: string; mode: "rebuild" | "refresh" }>(
+      "progress-recompute",
+    );
+    const job = fetched?.data;
+    if (!fetched || !job) throw new Error("no progress-recompute job waits");
+    expect(job).toEqual(waiting[0]?.data);
     expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({ learners: 5 });
+    expect((await chloe.courses.structure({ courseId: course.id })).progressRecomputing).toBe(true);
+    await jobs.complete("progress-recompute", fetched.id);
+    expect((await chloe.courses.structure({ courseId: course.id })).progressRecomputing).toBe(false);
     const after = await figures();
     expect(after.map((row) => [row.percent, row.status])).toEqual(Array(5).fill([100, "completed"]));
     expect(after.every((row) => row.completed_at !== null)).toBe(true);
