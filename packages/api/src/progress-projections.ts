@@ -503,21 +503,27 @@ export async function recomputeCourseInChunks(
   params: { institutionId: string; courseId: string; mode: CourseRecompute },
   services: { jobs?: PgBoss | undefined; now: () => Date },
   chunk = recomputeChunkLearners,
-): Promise<{ learners: number }> {
+): Promise<{ learners: number; lessonProgressRows: number; courseProgressRows: number }> {
   const { institutionId, courseId, mode } = params;
   let after: string | null = null;
-  let learners = 0;
+  const total = { learners: 0, lessonProgressRows: 0, courseProgressRows: 0 };
   for (;;) {
     const page: string[] = await withTenant(db, { institutionId }, async (trx) => {
       const userIds = await courseLearnerIds(trx, { courseId, withEvents: mode === "rebuild", after, limit: chunk });
       const pageServices = { now: services.now(), jobs: services.jobs };
       if (!userIds.length) return userIds;
-      if (mode === "rebuild") await rebuildProgress(trx, institutionId, { courseId, userIds }, pageServices);
-      else await refreshCourseProgress(trx, institutionId, courseId, pageServices, userIds);
+      if (mode === "rebuild") {
+        const rebuilt = await rebuildProgress(trx, institutionId, { courseId, userIds }, pageServices);
+        total.lessonProgressRows += rebuilt.lessonProgressRows;
+        total.courseProgressRows += rebuilt.courseProgressRows;
+      } else {
+        await refreshCourseProgress(trx, institutionId, courseId, pageServices, userIds);
+        total.courseProgressRows += userIds.length;
+      }
       return userIds;
     });
-    learners += page.length;
-    if (page.length < chunk) return { learners };
+    total.learners += page.length;
+    if (page.length < chunk) return total;
     after = page.at(-1) ?? null;
   }
 }

@@ -5,11 +5,12 @@
 //   pnpm progress:rebuild --institution <slug> --learner <email>   one learner, every course
 //   pnpm progress:rebuild --institution <slug> --all               every course of the institution
 //
-// Each course or learner is rebuilt in its own transaction and audited as a system action
-// (`progress.rebuilt`, no actor). Completions the rebuild finds (after a rule change, say) send their
-// course-completed job as the recording would. Exits 1 on bad arguments, 2 on failure.
+// A learner is rebuilt in one transaction; a course, 200 learners to a transaction (`recomputeCourseInChunks`,
+// as the progress-recompute job does), so the learners' recording never waits for the whole course. Each is
+// audited as a system action (`progress.rebuilt`, no actor). Completions the rebuild finds (after a rule change,
+// say) send their course-completed job as the recording would. Exits 1 on bad arguments, 2 on failure.
 import { parseArgs } from "node:util";
-import { rebuildProgress } from "@learnops/api/progress-projections";
+import { rebuildProgress, recomputeCourseInChunks } from "@learnops/api/progress-projections";
 import { createDatabase } from "@learnops/db/client";
 import { readDatabaseEnv } from "@learnops/db/env";
 import { openDatabaseServer } from "@learnops/db/local-server";
@@ -60,21 +61,28 @@ try {
   });
 
   for (const target of targets) {
-    const scope = "courseId" in target ? { courseId: target.courseId } : { userId: target.userId };
-    const rebuilt = await withTenant(db, { institutionId }, async (trx) => {
-      const outcome = await rebuildProgress(trx, institutionId, scope, { now: new Date(), jobs });
-      await appendAuditEvent(trx, {
+    const outcome =
+      "courseId" in target
+        ? await recomputeCourseInChunks(
+            db,
+            { institutionId, courseId: target.courseId, mode: "rebuild" },
+            { jobs, now: () => new Date() },
+          )
+        : await withTenant(db, { institutionId }, (trx) =>
+            rebuildProgress(trx, institutionId, { userId: target.userId }, { now: new Date(), jobs }),
+          );
+    await withTenant(db, { institutionId }, (trx) =>
+      appendAuditEvent(trx, {
         institutionId,
         action: "progress.rebuilt",
         actorUserId: null,
-        targetType: "courseId" in scope ? "course" : "user",
-        targetId: "courseId" in scope ? scope.courseId : scope.userId,
+        targetType: "courseId" in target ? "course" : "user",
+        targetId: "courseId" in target ? target.courseId : target.userId,
         after: { ...outcome, by: "pnpm progress:rebuild" },
-      });
-      return outcome;
-    });
+      }),
+    );
     console.log(
-      `${target.name}: ${rebuilt.learners} learners, ${rebuilt.lessonProgressRows} lesson and ${rebuilt.courseProgressRows} course progress rows rebuilt`,
+      `${target.name}: ${outcome.learners} learners, ${outcome.lessonProgressRows} lesson and ${outcome.courseProgressRows} course progress rows rebuilt`,
     );
   }
 } catch (error) {

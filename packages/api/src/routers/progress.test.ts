@@ -1195,7 +1195,11 @@ describe("a large course's recompute", () => {
     const job = fetched?.data;
     if (!fetched || !job) throw new Error("no progress-recompute job waits");
     expect(job).toEqual(waiting[0]?.data);
-    expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({ learners: 5 });
+    expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({
+      learners: 5,
+      lessonProgressRows: 5,
+      courseProgressRows: 5,
+    });
     expect((await chloe.courses.structure({ courseId: course.id })).progressRecomputing).toBe(true);
     await jobs.complete("progress-recompute", fetched.id);
     expect((await chloe.courses.structure({ courseId: course.id })).progressRecomputing).toBe(false);
@@ -1204,7 +1208,11 @@ describe("a large course's recompute", () => {
     expect(after.every((row) => row.completed_at !== null)).toBe(true);
     expect(await completionJobs()).toBe(5);
     // Run again (a redelivery): the same figures, and no completion twice.
-    expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({ learners: 5 });
+    expect(await recomputeCourseInChunks(appDb, job, { jobs, now: () => new Date() }, 2)).toEqual({
+      learners: 5,
+      lessonProgressRows: 5,
+      courseProgressRows: 5,
+    });
     expect((await figures()).map((row) => row.percent)).toEqual([100, 100, 100, 100, 100]);
     expect(await completionJobs()).toBe(5);
 
