@@ -496,7 +496,8 @@ export const recomputeChunkLearners = 200;
  * Recomputes a course's learners page by page (`courseLearnerIds`, in user id order), each page in a tenant
  * transaction of its own: the progress-recompute job's way through a large course, where one transaction
  * would hold every learner's progress lock, and so stall their recording, until the last is done. Each page
- * reads the course's outline and rules afresh. Returns how many learners it recomputed.
+ * reads the course's outline and rules afresh. Returns how many learners, lesson rows and course rows it
+ * recomputed.
  */
 export async function recomputeCourseInChunks(
   db: Database,
@@ -539,11 +540,11 @@ export const inlineRecomputeLearners = 500;
 
 /**
  * Brings a course's learners up to date after a change no event made, from the procedure that made it (in
- * its tenant transaction). A course with at most `ctx.inlineRecomputeLearners` learners is recomputed right there: the change
- * and its effect commit together. A larger one is left to the progress-recompute job, sent in the same
- * transaction and worked in pages (`recomputeCourseInChunks`), so the change answers at once and no learner's
- * recording waits on the whole course; until the job reaches a learner, their figures are the ones from
- * before. One job per course and mode waits at a time: a change made while one waits is covered by it.
+ * its tenant transaction). A course with at most `ctx.inlineRecomputeLearners` learners is recomputed right
+ * there: the change and its effect commit together. A larger one is left to the progress-recompute job, sent
+ * in the same transaction and worked in pages (`recomputeCourseInChunks`), so the change answers at once and
+ * no learner's recording waits on the whole course; until the job reaches a learner, their figures are the
+ * ones from before. One job per course and mode waits at a time: a change made while one waits is covered.
  */
 export async function recomputeCourseProgress(
   ctx: { db: Database; institutionId: string; jobs: PgBoss; now: () => Date; inlineRecomputeLearners: number },
