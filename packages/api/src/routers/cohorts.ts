@@ -37,6 +37,25 @@ async function checkInstructors(db: Database, userIds: readonly string[]) {
   }
 }
 
+/** A cohort row's name, dates and places as the API gives them. */
+function cohortDetails(row: {
+  name: string;
+  starts_at: Date;
+  ends_at: Date;
+  enrolment_opens_at: Date | null;
+  enrolment_closes_at: Date | null;
+  capacity: number | null;
+}) {
+  return {
+    name: row.name,
+    startsAt: row.starts_at.toISOString(),
+    endsAt: row.ends_at.toISOString(),
+    enrolmentOpensAt: row.enrolment_opens_at?.toISOString() ?? null,
+    enrolmentClosesAt: row.enrolment_closes_at?.toISOString() ?? null,
+    capacity: row.capacity,
+  };
+}
+
 const nameTaken = (name: string) =>
   new TRPCError({ code: "CONFLICT", message: `The course has a cohort named "${name}" already` });
 
@@ -97,12 +116,7 @@ export const cohortsRouter = router({
       return cohorts.map((cohort) => ({
         id: cohort.id,
         courseId: cohort.course_id,
-        name: cohort.name,
-        startsAt: cohort.starts_at.toISOString(),
-        endsAt: cohort.ends_at.toISOString(),
-        enrolmentOpensAt: cohort.enrolment_opens_at?.toISOString() ?? null,
-        enrolmentClosesAt: cohort.enrolment_closes_at?.toISOString() ?? null,
-        capacity: cohort.capacity,
+        ...cohortDetails(cohort),
         enrolled: Number(cohort.enrolled ?? 0),
         clientGroup: cohort.client_group_id
           ? { id: cohort.client_group_id, name: cohort.client_group_name ?? "" }
@@ -259,12 +273,7 @@ export const cohortsRouter = router({
         targetType: "cohort",
         targetId: cohort.id,
         before: {
-          name: cohort.name,
-          startsAt: cohort.starts_at.toISOString(),
-          endsAt: cohort.ends_at.toISOString(),
-          enrolmentOpensAt: cohort.enrolment_opens_at?.toISOString() ?? null,
-          enrolmentClosesAt: cohort.enrolment_closes_at?.toISOString() ?? null,
-          capacity: cohort.capacity,
+          ...cohortDetails(cohort),
           clientGroupId: cohort.client_group_id,
           instructorIds: before,
         },
