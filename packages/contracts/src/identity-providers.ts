@@ -156,5 +156,15 @@ export const serviceProviderKeyView = z.object({
 });
 export type ServiceProviderKeyView = z.infer<typeof serviceProviderKeyView>;
 
+/** What an institution's service provider keys need next (`keyRenewalDue` in packages/domain decides). */
+export type KeyRenewal =
+  | { step: "none" }
+  /** The current certificate runs out within the lead time and no next key is prepared. */
+  | { step: "prepare"; expiresAt: string; daysLeft: number }
+  /** Within the lead time, with a next key that outlives the current one: send its metadata, then switch. */
+  | { step: "switch"; expiresAt: string; daysLeft: number }
+  /** The current certificate has run out: identity providers that check it may refuse sign-in requests. */
+  | { step: "expired"; expiresAt: string };
+
 export const serviceProviderKeyIdInput = z.object({ keyId: uuid });
 export type ServiceProviderKeyIdInput = z.infer<typeof serviceProviderKeyIdInput>;

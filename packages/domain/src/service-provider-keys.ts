@@ -1,4 +1,4 @@
-import type { ServiceProviderKeyView } from "@learnops/contracts/identity-providers";
+import type { KeyRenewal, ServiceProviderKeyView } from "@learnops/contracts/identity-providers";
 
 /**
  * How long before the current key's certificate runs out the console asks for the next one: identity
@@ -7,16 +7,6 @@ import type { ServiceProviderKeyView } from "@learnops/contracts/identity-provid
 export const keyRenewalLeadDays = 90;
 
 const day = 86_400_000;
-
-/** What an institution's service provider keys need next, as the single sign-on page says it. */
-export type KeyRenewal =
-  | { step: "none" }
-  /** The current certificate runs out within the lead time and no next key is prepared. */
-  | { step: "prepare"; expiresAt: string; daysLeft: number }
-  /** Within the lead time, with a next key that outlives the current one: send its metadata, then switch. */
-  | { step: "switch"; expiresAt: string; daysLeft: number }
-  /** The current certificate has run out: identity providers that check it may refuse sign-in requests. */
-  | { step: "expired"; expiresAt: string };
 
 /** Whether the current key's certificate is near its end (or past it), and what to do about it. */
 export function keyRenewalDue(

@@ -5,6 +5,7 @@
  * drop style sheets.
  */
 import type { Role } from "@learnops/contracts/auth";
+import type { KeyRenewal } from "@learnops/contracts/identity-providers";
 
 export interface RenderedEmail {
   subject: string;
@@ -232,11 +233,6 @@ export function courseCompletedEmail(params: Recipient & { courseTitle: string; 
   });
 }
 
-/** What an institution's service provider key needs next (`keyRenewalDue` in packages/domain), when it needs anything. */
-export type ServiceProviderKeyRenewalStep =
-  | { step: "prepare" | "switch"; expiresAt: string; daysLeft: number }
-  | { step: "expired"; expiresAt: string };
-
 /**
  * Sent to an institution's single sign-on administrators (the service-provider key renewal job), once per
  * key and step: the current certificate runs out within the lead time, the next key is ready to switch to,
@@ -245,7 +241,8 @@ export type ServiceProviderKeyRenewalStep =
 export function serviceProviderKeyRenewalEmail(
   params: Recipient & {
     institutionName: string;
-    renewal: ServiceProviderKeyRenewalStep;
+    /** What the key needs (`keyRenewalDue`), when it needs anything. */
+    renewal: Exclude<KeyRenewal, { step: "none" }>;
     /** The console's single sign-on page, when the sender knows where the platform is reached. */
     pageUrl: string | null;
   },
