@@ -1,9 +1,11 @@
 import { courseIdInput } from "@learnops/contracts/catalogue";
 import {
+  type CreateCohortInput,
   cohortIdInput,
   createCohortInput,
   extendDeadlineInput,
   setDeadlineInput,
+  type UpdateCohortInput,
   updateCohortInput,
 } from "@learnops/contracts/enrolment";
 import type { Database } from "@learnops/db/client";
@@ -53,6 +55,19 @@ function cohortDetails(row: {
     enrolmentOpensAt: row.enrolment_opens_at?.toISOString() ?? null,
     enrolmentClosesAt: row.enrolment_closes_at?.toISOString() ?? null,
     capacity: row.capacity,
+  };
+}
+
+/** The columns a cohort's details (as `create` and `update` take them) are stored in. */
+function cohortColumns(input: UpdateCohortInput | CreateCohortInput) {
+  return {
+    name: input.name,
+    starts_at: new Date(input.startsAt),
+    ends_at: new Date(input.endsAt),
+    enrolment_opens_at: input.enrolmentOpensAt ? new Date(input.enrolmentOpensAt) : null,
+    enrolment_closes_at: input.enrolmentClosesAt ? new Date(input.enrolmentClosesAt) : null,
+    capacity: input.capacity,
+    client_group_id: input.clientGroupId,
   };
 }
 
@@ -150,17 +165,7 @@ export const cohortsRouter = router({
       await checkInstructors(ctx.db, instructorIds);
       const created = await ctx.db
         .insertInto("cohorts")
-        .values({
-          institution_id: ctx.institutionId,
-          course_id: course.id,
-          name: input.name,
-          starts_at: new Date(input.startsAt),
-          ends_at: new Date(input.endsAt),
-          enrolment_opens_at: input.enrolmentOpensAt ? new Date(input.enrolmentOpensAt) : null,
-          enrolment_closes_at: input.enrolmentClosesAt ? new Date(input.enrolmentClosesAt) : null,
-          capacity: input.capacity,
-          client_group_id: input.clientGroupId,
-        })
+        .values({ institution_id: ctx.institutionId, course_id: course.id, ...cohortColumns(input) })
         .onConflict((oc) => oc.columns(["course_id", "name"]).doNothing())
         .returning("id")
         .executeTakeFirst();
@@ -238,19 +243,7 @@ export const cohortsRouter = router({
       const instructorIds = [...new Set(input.instructorIds)];
       await checkInstructors(ctx.db, instructorIds);
 
-      await ctx.db
-        .updateTable("cohorts")
-        .set({
-          name: input.name,
-          starts_at: startsAt,
-          ends_at: endsAt,
-          enrolment_opens_at: input.enrolmentOpensAt ? new Date(input.enrolmentOpensAt) : null,
-          enrolment_closes_at: input.enrolmentClosesAt ? new Date(input.enrolmentClosesAt) : null,
-          capacity: input.capacity,
-          client_group_id: input.clientGroupId,
-        })
-        .where("id", "=", cohort.id)
-        .execute();
+      await ctx.db.updateTable("cohorts").set(cohortColumns(input)).where("id", "=", cohort.id).execute();
       const before = instructors.map((row) => row.user_id);
       const removed = before.filter((id) => !instructorIds.includes(id));
       const added = instructorIds.filter((id) => !before.includes(id));
