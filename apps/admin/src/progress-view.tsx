@@ -434,7 +434,6 @@ function CourseCell({
   );
 }
 
-/** A percentage as a short bar with its number beside it: readable at a glance, and in words. */
 function Report<Row>({
   query,
   title,
