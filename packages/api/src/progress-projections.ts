@@ -551,18 +551,16 @@ export async function recomputeCourseProgress(
   courseId: string,
   mode: CourseRecompute,
 ): Promise<{ learners: number; inBackground: boolean }> {
-  const inlineLimit = ctx.inlineRecomputeLearners;
   const withEvents = mode === "rebuild";
-  const found = await courseLearnerIds(ctx.db, { courseId, withEvents, after: null, limit: inlineLimit + 1 });
-  if (found.length > inlineLimit) {
-    const all = await courseLearnerIds(ctx.db, { courseId, withEvents, after: null, limit: Number.MAX_SAFE_INTEGER });
+  const found = await courseLearnerIds(ctx.db, { courseId, withEvents, after: null, limit: Number.MAX_SAFE_INTEGER });
+  if (found.length > ctx.inlineRecomputeLearners) {
     await sendJobOnce(
       ctx.jobs,
       progressRecomputeJob,
       { institutionId: ctx.institutionId, courseId, mode },
       { transaction: ctx.db, singletonKey: `${courseId}:${mode}` },
     );
-    return { learners: all.length, inBackground: true };
+    return { learners: found.length, inBackground: true };
   }
   const services = { now: ctx.now(), jobs: ctx.jobs };
   const { learners } =
