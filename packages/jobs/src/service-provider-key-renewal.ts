@@ -33,6 +33,7 @@ export async function notifyServiceProviderKeyRenewals(
 ): Promise<{ institutionId: string; step: string; recipients: number }[]> {
   const institutions = await db.selectFrom("institutions").select(["id", "display_name"]).orderBy("id").execute();
   const notified: { institutionId: string; step: string; recipients: number }[] = [];
+  const pageUrl = services.publicUrl ? new URL("/admin/single-sign-on", services.publicUrl).href : null;
   for (const institution of institutions) {
     await withTenant(db, { institutionId: institution.id }, async (trx) => {
       const keys = await keysForRenewalNotice(trx);
@@ -55,7 +56,7 @@ export async function notifyServiceProviderKeyRenewals(
           displayName: recipient.display_name,
           institutionName: institution.display_name,
           renewal,
-          pageUrl: services.publicUrl ? new URL("/admin/single-sign-on", services.publicUrl).href : null,
+          pageUrl,
         });
         await insertOutboxMessage(trx, { kind, userId: recipient.id, to: recipient.email, ...message });
       }
