@@ -538,6 +538,11 @@ export async function courseRecomputePending(jobs: PgBoss, courseId: string): Pr
 /** Courses with at most this many learners are recomputed in the transaction of the change. */
 export const inlineRecomputeLearners = 500;
 
+/** What a course's recompute did: its figures when done at once, or the learners the job will go through. */
+export type CourseRecomputed =
+  | { inBackground: false; learners: number; lessonProgressRows: number; courseProgressRows: number }
+  | { inBackground: true; learners: number };
+
 /**
  * Brings a course's learners up to date after a change no event made, from the procedure that made it (in
  * its tenant transaction). A course with at most `ctx.inlineRecomputeLearners` learners is recomputed right
@@ -550,7 +555,7 @@ export async function recomputeCourseProgress(
   ctx: { db: Database; institutionId: string; jobs: PgBoss; now: () => Date; inlineRecomputeLearners: number },
   courseId: string,
   mode: CourseRecompute,
-): Promise<{ learners: number; inBackground: boolean }> {
+): Promise<CourseRecomputed> {
   const withEvents = mode === "rebuild";
   const found = await courseLearnerIds(ctx.db, { courseId, withEvents, after: null, limit: Number.MAX_SAFE_INTEGER });
   if (found.length > ctx.inlineRecomputeLearners) {
@@ -560,12 +565,12 @@ export async function recomputeCourseProgress(
       { institutionId: ctx.institutionId, courseId, mode },
       { transaction: ctx.db, singletonKey: `${courseId}:${mode}` },
     );
-    return { learners: found.length, inBackground: true };
+    return { inBackground: true, learners: found.length };
   }
   const services = { now: ctx.now(), jobs: ctx.jobs };
-  const { learners } =
-    mode === "rebuild"
-      ? await rebuildProgress(ctx.db, ctx.institutionId, { courseId }, services)
-      : await refreshCourseProgress(ctx.db, ctx.institutionId, courseId, services, found);
-  return { learners, inBackground: false };
+  if (mode === "rebuild") {
+    return { inBackground: false, ...(await rebuildProgress(ctx.db, ctx.institutionId, { courseId }, services)) };
+  }
+  const { learners } = await refreshCourseProgress(ctx.db, ctx.institutionId, courseId, services, found);
+  return { inBackground: false, learners, lessonProgressRows: 0, courseProgressRows: learners };
 }

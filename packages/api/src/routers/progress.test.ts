@@ -1216,6 +1216,22 @@ describe("a large course's recompute", () => {
     expect((await figures()).map((row) => row.percent)).toEqual([100, 100, 100, 100, 100]);
     expect(await completionJobs()).toBe(5);
 
+    // An administrator's rebuild of the course goes the same way: the job, not one long transaction.
+    expect(await chloe.progress.rebuild({ courseId: course.id })).toEqual({ inBackground: true, learners: 5 });
+    expect((await waitingJobs()).map((job) => job.data)).toEqual([
+      { institutionId: northwind, courseId: course.id, mode: "rebuild" },
+    ]);
+    const audit = await db
+      .selectFrom("audit_events")
+      .select("after")
+      .where("action", "=", "progress.rebuilt")
+      .where("target_id", "=", course.id)
+      .executeTakeFirstOrThrow();
+    expect(audit.after).toEqual({ inBackground: true, learners: 5 });
+    const [rebuildJob] = await jobs.fetch("progress-recompute");
+    if (!rebuildJob) throw new Error("the rebuild sent no progress-recompute job");
+    await jobs.complete("progress-recompute", rebuildJob.id);
+
     // Within the limit, the change and its effect commit together, as before.
     const inline = await (
       await signedInCaller(
@@ -1225,8 +1241,17 @@ describe("a large course's recompute", () => {
       )
     )();
     expect((await inline.progress.setCompletionRules({ courseId: course.id, rules: {} })).recomputed).toEqual({
-      learners: 5,
       inBackground: false,
+      learners: 5,
+      lessonProgressRows: 5,
+      courseProgressRows: 5,
     });
+    expect(await inline.progress.rebuild({ courseId: course.id })).toEqual({
+      inBackground: false,
+      learners: 5,
+      lessonProgressRows: 5,
+      courseProgressRows: 5,
+    });
+    expect(await waitingJobs()).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { completionRuleProblems } from "@learnops/domain/progress";
 import { TRPCError } from "@trpc/server";
 import { recordAction } from "../audit-trail.ts";
 import {
+  type CourseRecomputed,
   completionRulesOf,
   rebuildProgress,
   recomputeCourseProgress,
@@ -189,10 +190,15 @@ export const progressRouter = router({
       return { rules, recomputed };
     }),
 
-  /** Rebuilds the progress projections of one course or one learner from the event log (audited). */
+  /**
+   * Rebuilds the progress projections of one course or one learner from the event log (audited). A course
+   * beyond `ctx.inlineRecomputeLearners` learners is rebuilt by the progress-recompute job, page by page, as
+   * after a change of its rules (`inBackground`); a learner's courses are rebuilt at once.
+   */
   rebuild: permittedProcedure("courses.manage")
     .input(rebuildProgressInput)
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<CourseRecomputed> => {
+      let rebuilt: CourseRecomputed;
       if ("courseId" in input) {
         const course = await ctx.db
           .selectFrom("courses")
@@ -200,6 +206,7 @@ export const progressRouter = router({
           .where("id", "=", input.courseId)
           .executeTakeFirst();
         if (!course) throw notFound("Course");
+        rebuilt = await recomputeCourseProgress(ctx, input.courseId, "rebuild");
       } else {
         const member = await ctx.db
           .selectFrom("memberships")
@@ -208,8 +215,9 @@ export const progressRouter = router({
           .where("institution_id", "=", ctx.institutionId)
           .executeTakeFirst();
         if (!member) throw notFound("Learner");
+        const services = { now: ctx.now(), jobs: ctx.jobs };
+        rebuilt = { inBackground: false, ...(await rebuildProgress(ctx.db, ctx.institutionId, input, services)) };
       }
-      const rebuilt = await rebuildProgress(ctx.db, ctx.institutionId, input, { now: ctx.now(), jobs: ctx.jobs });
       await recordAction(ctx, {
         action: "progress.rebuilt",
         targetType: "courseId" in input ? "course" : "user",
