@@ -16,7 +16,8 @@ export interface ChildServerReady {
 }
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
-if (!databaseUrl || !process.send) {
+const publicUrl = process.env.BENCH_PUBLIC_URL;
+if (!databaseUrl || !publicUrl || !process.send) {
   process.stderr.write("server-child.ts is started by the bench harness (stack.ts), not by hand.\n");
   process.exit(1);
 }
@@ -35,7 +36,7 @@ const jobs = await startJobQueue({ connectionString: databaseUrl, role: "sender"
 const accessCache = new AccessCache();
 const accessChanges = listenForAccessChanges(accessCache, { connectionString: databaseUrl, log });
 const app = createServer({
-  services: { db, jobs, publicUrl: "http://127.0.0.1", accessCache },
+  services: { db, jobs, publicUrl, accessCache },
   log,
   webAppsDir: null,
   // Plain HTTP on 127.0.0.1, like local development.

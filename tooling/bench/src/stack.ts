@@ -131,6 +131,9 @@ interface ServerProcess {
   port: number;
 }
 
+/** The API's public address (`ApiServices.publicUrl`): what an xAPI account's `homePage` names it by. */
+export const apiPublicUrl = "http://127.0.0.1";
+
 /** Forks the API (server-child.ts) and waits for the port it listens on, or for it to fail. */
 function startServerProcess(databaseUrl: string, options: ServerProcessOptions): Promise<ServerProcess> {
   const child = fork(childServerPath, [], {
@@ -140,6 +143,7 @@ function startServerProcess(databaseUrl: string, options: ServerProcessOptions):
     env: {
       ...process.env,
       BENCH_DATABASE_URL: databaseUrl,
+      BENCH_PUBLIC_URL: apiPublicUrl,
       BENCH_POOL_SIZE: String(options.poolSize ?? 10),
       BENCH_COUNT_QUERIES: options.countQueries ? "1" : "",
       BENCH_PREPARE_STATEMENTS: options.prepareStatements ? "1" : "",

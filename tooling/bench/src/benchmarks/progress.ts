@@ -7,6 +7,7 @@
 // throughput (open loop), since a saturated closed loop's latency is only connections / throughput.
 import { createHash, randomUUID } from "node:crypto";
 import { appRouter } from "@learnops/api/root";
+import { generateApiKey } from "@learnops/auth/api-keys";
 import type { ProgressEventInput } from "@learnops/contracts/progress";
 import { withTenant } from "@learnops/db/tenancy";
 import { sql } from "kysely";
@@ -14,7 +15,7 @@ import pg from "pg";
 import { type Benchmark, type Target, target } from "../benchmark.ts";
 import type { DirectLoad, SeriesMetrics, SeriesSpec } from "../load.ts";
 import { enrolLearners, type SeededLearner, seedLearners } from "../seed.ts";
-import type { Stack } from "../stack.ts";
+import { apiPublicUrl, type Stack } from "../stack.ts";
 
 const series = [
   {
@@ -24,6 +25,11 @@ const series = [
   {
     name: "record_batch",
     description: "POST /trpc/progress.recordMany: batches of 100 events, each learner on a session of their own",
+  },
+  {
+    name: "xapi_statement",
+    description:
+      "POST /xapi/statements: one video statement per request from a tool's API key, each learner named by account",
   },
   {
     name: "raw_insert",
@@ -47,6 +53,8 @@ interface Lesson {
   id: string;
   moduleId: string;
   kind: string;
+  /** The content's address: the xAPI activity id a tool names it by. */
+  contentUrl: string;
 }
 
 interface Fixture {
@@ -106,9 +114,17 @@ export const progressBenchmark: Benchmark = {
           ),
       });
     }
-    if (selected("raw_insert")) {
+    if (selected("xapi_statement")) {
       specs.push({
         ...series[2],
+        path: "/xapi/statements",
+        eventsPerRequest: 1,
+        perConnection: xapiStatements(fixture, await issueXapiKey(stack, fixture)),
+      });
+    }
+    if (selected("raw_insert")) {
+      specs.push({
+        ...series[3],
         path: "/",
         eventsPerRequest: batchSize,
         direct: rawInsertLoad(stack, fixture, eventStreams(fixture, `${run}-raw`)),
@@ -201,11 +217,15 @@ async function seedProgressFixture(stack: Stack, connections: number): Promise<F
     learnerIds: learners.map((learner) => learner.userId),
   });
   const rows = await withTenant(stack.ownerDb, { institutionId }, (trx) =>
-    trx.selectFrom("lessons").select(["id", "module_id", "kind", "course_id"]).where("id", "in", lessonIds).execute(),
+    trx
+      .selectFrom("lessons")
+      .select(["id", "module_id", "kind", "course_id", "content_url"])
+      .where("id", "in", lessonIds)
+      .execute(),
   );
   const lessons = lessonIds.flatMap((id) => {
     const row = rows.find((candidate) => candidate.id === id);
-    return row ? [{ id, moduleId: row.module_id, kind: row.kind }] : [];
+    return row ? [{ id, moduleId: row.module_id, kind: row.kind, contentUrl: row.content_url }] : [];
   });
   const courseId = rows[0]?.course_id;
   if (!courseId) throw new Error("the benchmark course has no lessons");
@@ -247,6 +267,60 @@ function eventStreams(fixture: Fixture, prefix: string) {
       }
     },
   };
+}
+
+/** A key with the xapi:write scope, as an institution issues one to its video platform. */
+async function issueXapiKey(stack: Stack, fixture: Fixture): Promise<string> {
+  const { key, publicId, secretHash } = generateApiKey();
+  await stack.ownerDb
+    .insertInto("api_keys")
+    .values({
+      institution_id: fixture.institutionId,
+      name: "Benchmark video platform",
+      public_id: publicId,
+      secret_hash: secretHash,
+      scopes: ["xapi:write"],
+    })
+    .execute();
+  return key;
+}
+
+/**
+ * What a video platform sends as a learner watches: per connection (one learner, named by a LearnOps account,
+ * with `account.homePage` the API's public address), a `paused` statement with the segment played since the
+ * last one, a new statement id each time.
+ */
+function xapiStatements(fixture: Fixture, key: string) {
+  const video = fixture.lessons.find((lesson) => lesson.kind === "video");
+  if (!video) throw new Error("the benchmark course has no video lesson");
+  const counters = new Map<number, number>();
+  const videoExtension = "https://w3id.org/xapi/video/extensions/";
+  return (connection: number) => ({
+    headers: {
+      authorization: `Bearer ${key}`,
+      "x-experience-api-version": "1.0.3",
+      "content-type": "application/json",
+    },
+    body: () => {
+      const n = counters.get(connection) ?? 0;
+      counters.set(connection, n + 1);
+      const position = (n * 5) % 900;
+      return JSON.stringify({
+        id: randomUUID(),
+        actor: { account: { homePage: apiPublicUrl, name: learnerOf(fixture, connection).userId } },
+        verb: { id: "https://w3id.org/xapi/video/verbs/paused" },
+        object: { objectType: "Activity", id: video.contentUrl },
+        result: {
+          extensions: {
+            [`${videoExtension}time`]: position + 5,
+            [`${videoExtension}played-segments`]: `${position}[.]${position + 5}`,
+          },
+        },
+        context: { extensions: { [`${videoExtension}length`]: 900 } },
+        timestamp: new Date().toISOString(),
+      });
+    },
+  });
 }
 
 type ItemResult = { status: string; code?: string; reason?: string };
