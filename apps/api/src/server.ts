@@ -98,7 +98,13 @@ export function createServer({
       if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.req.path.startsWith("/auth/")) {
         // Unless every procedure of a tRPC request declared that it announced nothing (a progress event
         // that completed nothing): then there is nothing for this instance to apply before answering.
-        if (c.req.path.startsWith("/trpc/") && accessChanges.quietMutations === trpcProcedureCount(c.req.path)) return;
+        // xAPI statements count as one mutation.
+        const mutations = c.req.path.startsWith("/trpc/")
+          ? trpcProcedureCount(c.req.path)
+          : c.req.path === "/xapi/statements"
+            ? 1
+            : null;
+        if (accessChanges.quietMutations === mutations) return;
         await accessCache.settle();
       }
     });
@@ -205,9 +211,6 @@ export function createServer({
     await next();
     c.res.headers.set("X-Experience-API-Version", xapiVersion);
   });
-  // The progress engine, which emails a learner whose course a statement completes.
-  const recordProgress: ProgressRecorder = (db, learner, events, source, now) =>
-    recordProgressEvents(db, learner, events, source, now, { jobs: services.jobs });
   const statementsBodyLimit = bodyLimit({
     maxSize: maxStatementsBodyBytes,
     onError: (c) =>
@@ -221,6 +224,12 @@ export function createServer({
       ),
   });
   const receiveStatements = async (c: Context<ServerEnv>, method: "POST" | "PUT") => {
+    // The progress engine as the portal's recording uses it: access facts, courses and each learner's
+    // progress from the access cache, and a statement that completes nothing answered without waiting for
+    // the cache to settle. It emails a learner whose course a statement completes.
+    const report = { accessChanged: false };
+    const recordProgress: ProgressRecorder = (db, learner, events, source, now) =>
+      recordProgressEvents(db, learner, events, source, now, { jobs: services.jobs, accessCache, report });
     const answer = await receiveXapiStatements(
       services.db,
       {
@@ -237,6 +246,8 @@ export function createServer({
       },
       recordProgress,
     );
+    const accessChanges = accessChangesOf.get(c.req.raw);
+    if (accessChanges && !report.accessChanged) accessChanges.quietMutations += 1;
     for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
     if (answer.body === null) return c.body(null, 204);
     return c.json(answer.body, answer.status as 200);

@@ -1,17 +1,26 @@
 import { createHash, randomUUID } from "node:crypto";
+import { AccessCache, listenForAccessChanges } from "@learnops/api/access-cache";
 import { localPublicUrl as publicUrl } from "@learnops/api/context";
 import { generateApiKey } from "@learnops/auth/api-keys";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "./server.ts";
 
 // xAPI intake through HTTP, on a real database and the real progress engine. The mapping of every verb is
 // unit-tested in packages/domain/src/xapi.test.ts; this file checks what a tool sees and what is recorded.
-const { appDb, db, jobs } = await setupTestJobQueue();
+const { appDb, db, appUrl, jobs } = await setupTestJobQueue();
 const captured = captureLog();
-const app = createServer({ services: { db: appDb, jobs, publicUrl }, log: captured.log, webAppsDir: null });
+// As main.ts runs the API: with the access cache, kept true by the database's notifications.
+const accessCache = new AccessCache();
+const accessChanges = listenForAccessChanges(accessCache, { connectionString: appUrl, log: captured.log });
+afterAll(() => accessChanges.stop());
+const app = createServer({
+  services: { db: appDb, jobs, publicUrl, accessCache },
+  log: captured.log,
+  webAppsDir: null,
+});
 
 const adl = "http://adlnet.gov/expapi/verbs/";
 const videoVerbs = "https://w3id.org/xapi/video/verbs/";
@@ -309,6 +318,54 @@ describe("POST /xapi/statements: what is recorded", () => {
     const get = await app.request("/xapi/statements?statementId=3f2504e0-4f89-41d3-9a0c-0305e82c3301");
     expect(get.status).toBe(405);
     expect(get.headers.get("Allow")).toBe("POST, PUT");
+  });
+});
+
+describe("POST /xapi/statements: a video tool's pings", () => {
+  it("are recorded through the access cache, and refused once the enrolment ends", async () => {
+    const zoe = await addLearner("zoe.learner@example.org");
+    const lab = (
+      await db
+        .selectFrom("lessons")
+        .select("course_id")
+        .where("id", "=", lessons.video ?? "")
+        .executeTakeFirstOrThrow()
+    ).course_id;
+    const enrolment = await db
+      .insertInto("enrolments")
+      .values({ institution_id: northwind, user_id: zoe, course_id: lab, source: "manual_grant", status: "active" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const ping = (seconds: number) =>
+      statement(`${videoVerbs}paused`, `${content}/video`, {
+        actor: { mbox: "mailto:zoe.learner@example.org" },
+        result: {
+          extensions: { [`${videoExtension}time`]: seconds, [`${videoExtension}played-segments`]: `0[.]${seconds}` },
+        },
+        context: { extensions: { [`${videoExtension}length`]: 300 } },
+      });
+    const stored = () =>
+      db
+        .selectFrom("lesson_progress")
+        .select(["watched_seconds", "last_position_seconds", "event_count"])
+        .where("user_id", "=", zoe)
+        .where("lesson_id", "=", lessons.video ?? "")
+        .executeTakeFirstOrThrow();
+
+    for (const seconds of [30, 60, 90]) expect((await send(ping(seconds))).status).toBe(200);
+    expect(await stored()).toEqual({ watched_seconds: 90, last_position_seconds: 90, event_count: 3 });
+    // The learner's progress in the course is kept as written: the next ping folds onto it in memory.
+    const kept = accessCache.progressState({ institutionId: northwind, userId: zoe }, lab);
+    expect(kept?.lessons.find((row) => row.lesson_id === lessons.video)).toMatchObject(await stored());
+
+    // A cancelled enrolment reaches the cache through its notification: the next ping is refused.
+    await db.updateTable("enrolments").set({ status: "cancelled" }).where("id", "=", enrolment.id).execute();
+    await accessCache.settle();
+    const late = ping(120);
+    const { status, body } = await send(late);
+    expect(status).toBe(400);
+    expect(body.statements).toMatchObject([{ id: late.id, outcome: "refused", code: "access_denied" }]);
+    expect(await stored()).toEqual({ watched_seconds: 90, last_position_seconds: 90, event_count: 3 });
   });
 });
 

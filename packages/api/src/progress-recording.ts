@@ -100,7 +100,7 @@ type LessonsById = ReadonlyMap<string, { id: string; course_id: string; module_i
  * still the stored state. Everything else (a first event of a lesson, events older than those folded, a
  * course completion, a refusal) takes the full path: a tenant transaction under the learner's progress lock,
  * set-based, with one lookup of known keys, one multi-row insert and one fold per batch. A transaction given
- * (a procedure's, xAPI's, an import's) is joined, and always takes the full path.
+ * (a procedure's, an import's) is joined, and always takes the full path.
  *
  * Events of the portal and of xAPI must pass the access engine now; imports and the assessment workflow
  * record what staff or the platform already decided. `services.jobs` sends the course-completed job when an
