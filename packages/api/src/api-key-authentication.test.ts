@@ -1,8 +1,8 @@
-import { generateApiKey } from "@learnops/auth/api-keys";
+import { generateApiKey, parseApiKey } from "@learnops/auth/api-keys";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { setupTestDatabase } from "@learnops/db/testing/database";
 import { beforeAll, describe, expect, it } from "vitest";
-import { authenticateApiKey } from "./api-key-authentication.ts";
+import { apiKeyUseRecordedEveryMs, authenticateApiKey } from "./api-key-authentication.ts";
 
 const { db, appDb } = await setupTestDatabase();
 let northwind = "";
@@ -47,6 +47,34 @@ describe("API key authentication", () => {
       .orderBy("created_at", "desc")
       .executeTakeFirstOrThrow();
     expect(used.last_used_at?.getTime()).toBe(now.getTime());
+  });
+
+  it("records a key's use at most once a minute, so a busy client's requests never queue on its row", async () => {
+    const key = await issue({ scopes: ["xapi:write"] });
+    const lastUsed = async () =>
+      (
+        await db
+          .selectFrom("api_keys")
+          .select("last_used_at")
+          .where("public_id", "=", parseApiKey(key)?.publicId ?? "")
+          .executeTakeFirstOrThrow()
+      ).last_used_at?.getTime();
+    const first = new Date("2026-12-03T10:00:00Z");
+    const at = (ms: number) => new Date(first.getTime() + ms);
+    expect(await authenticateApiKey(appDb, key, "xapi:write", first)).toMatchObject({ ok: true });
+    expect(await lastUsed()).toBe(first.getTime());
+    // Within the minute: authenticated, nothing written.
+    expect(await authenticateApiKey(appDb, key, "xapi:write", at(apiKeyUseRecordedEveryMs - 1))).toMatchObject({
+      ok: true,
+    });
+    expect(await lastUsed()).toBe(first.getTime());
+    // Requests arriving together once the minute is up: one write, the time of the first.
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((ms) => authenticateApiKey(appDb, key, "xapi:write", at(apiKeyUseRecordedEveryMs + ms))),
+    );
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(await lastUsed()).toBeGreaterThanOrEqual(at(apiKeyUseRecordedEveryMs).getTime());
+    expect(await lastUsed()).toBeLessThanOrEqual(at(apiKeyUseRecordedEveryMs + 3).getTime());
   });
 
   it("refuses a wrong secret, an unknown or malformed key alike, and says why for revoked, expired and unscoped keys", async () => {

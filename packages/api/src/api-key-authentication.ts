@@ -9,9 +9,15 @@ export type ApiKeyAuthentication =
   | { ok: false; reason: "unknown" | "revoked" | "expired" | "missing_scope" };
 
 /**
+ * How stale a key's `last_used_at` may get. Recording every use would have every request of a busy client
+ * (a video platform's statements) update the same row, and so wait for each other's commits.
+ */
+export const apiKeyUseRecordedEveryMs = 60_000;
+
+/**
  * Authenticates a machine client by its API key (`Authorization: Bearer lo_…`) for one scope. The key is
  * found by its public id through the one row-level policy that allows it, its secret compared in constant
- * time with the stored hash; its use is recorded. The institution comes from the key, never from the request.
+ * time with the stored hash; its use is recorded, to the minute (`apiKeyUseRecordedEveryMs`). The institution comes from the key, never from the request.
  */
 export async function authenticateApiKey(
   db: Database,
@@ -24,7 +30,7 @@ export async function authenticateApiKey(
   const key = await withApiKeyLookup(db, parsed.publicId, (trx) =>
     trx
       .selectFrom("api_keys")
-      .select(["id", "institution_id", "secret_hash", "scopes", "expires_at", "revoked_at"])
+      .select(["id", "institution_id", "secret_hash", "scopes", "expires_at", "revoked_at", "last_used_at"])
       .where("public_id", "=", parsed.publicId)
       .executeTakeFirst(),
   );
@@ -33,8 +39,17 @@ export async function authenticateApiKey(
   if (key.expires_at && key.expires_at <= now) return { ok: false, reason: "expired" };
   const scopes = key.scopes as ApiKeyScope[];
   if (!hasScope(scopes, scope)) return { ok: false, reason: "missing_scope" };
-  await withTenant(db, { institutionId: key.institution_id }, (trx) =>
-    trx.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", key.id).execute(),
-  );
+  const recordedBefore = new Date(now.getTime() - apiKeyUseRecordedEveryMs);
+  if (!key.last_used_at || key.last_used_at <= recordedBefore) {
+    // Of requests arriving together, the first records the use; the others find it recorded and write nothing.
+    await withTenant(db, { institutionId: key.institution_id }, (trx) =>
+      trx
+        .updateTable("api_keys")
+        .set({ last_used_at: now })
+        .where("id", "=", key.id)
+        .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<=", recordedBefore)]))
+        .execute(),
+    );
+  }
   return { ok: true, apiKeyId: key.id, institutionId: key.institution_id, scopes };
 }
