@@ -243,6 +243,7 @@ export function createServer({
         now: new Date(),
         log: c.get("log"),
         requestId: c.get("requestId"),
+        accessCache,
       },
       recordProgress,
     );

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AccessCache, listenForAccessChanges } from "@learnops/api/access-cache";
 import { localPublicUrl as publicUrl } from "@learnops/api/context";
-import { generateApiKey } from "@learnops/auth/api-keys";
+import { generateApiKey, parseApiKey } from "@learnops/auth/api-keys";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
@@ -540,6 +540,25 @@ describe("POST /xapi/statements: the request", () => {
     expect((await send(one, { authorization: asPassword })).status).toBe(200);
     const revokedAsBasic = `Basic ${Buffer.from(`${keys.revoked}:`).toString("base64")}`;
     expect((await send(one, { authorization: revokedAsBasic })).status).toBe(401);
+  });
+
+  it("refuses a key revoked after its last use, although it was read from memory", async () => {
+    const key = await issueKey(northwind, ["xapi:write"]);
+    const one = () => statement(`${adl}launched`, `${content}/video`);
+    expect((await send(one(), { key })).status).toBe(200);
+    expect((await send(one(), { key })).status).toBe(200);
+    expect(accessCache.size.apiKeys).toBeGreaterThan(0);
+    // Revoked as the console does it, committed elsewhere: this instance hears of it before its next answer.
+    await db
+      .updateTable("api_keys")
+      .set({ revoked_at: new Date() })
+      .where("public_id", "=", parseApiKey(key)?.publicId ?? "")
+      .execute();
+    await accessCache.settle();
+    expect(await send(one(), { key })).toMatchObject({
+      status: 401,
+      body: { message: "The API key has been revoked" },
+    });
   });
 
   it("requires X-Experience-API-Version 1.0.x", async () => {

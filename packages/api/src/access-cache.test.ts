@@ -1,3 +1,4 @@
+import { generateApiKey } from "@learnops/auth/api-keys";
 import { hashPassword } from "@learnops/auth/passwords";
 import { sessionIdFromToken } from "@learnops/auth/session-tokens";
 import { loadDemoData } from "@learnops/db/demo-data";
@@ -104,6 +105,7 @@ describe("the access cache, on its own", () => {
   it("reads notifications' payloads, and evicts everything for one it cannot read", () => {
     expect(parseAccessChange('{"sessions":["ab"]}')).toEqual(["s:ab"]);
     expect(parseAccessChange('{"userCourses":["u1:c1"],"institutions":["i1"]}')).toEqual(["uc:u1:c1", "i:i1"]);
+    expect(parseAccessChange('{"apiKeys":["k1"]}')).toEqual(["k:k1"]);
     expect(parseAccessChange('{"all":true}')).toBe("all");
     expect(parseAccessChange("not json")).toBe("all");
     expect(parseAccessChange('{"users":"u1"}')).toBe("all");
@@ -371,7 +373,7 @@ describe("two API instances on one database", () => {
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
                where application_name = 'learnops-api-listener' and datname = current_database()`.execute(db);
     await until(() => !b.enabled);
-    expect(b.size).toEqual({ sessions: 0, facts: 0, structures: 0, progressStates: 0 });
+    expect(b.size).toEqual({ sessions: 0, facts: 0, structures: 0, progressStates: 0, apiKeys: 0 });
     // A change made while nobody listens cannot be missed: nothing was kept, nothing is kept meanwhile.
     await resolveSession(appDb, ada.token, new Date(), b);
     expect(b.enabled || b.size.sessions === 0).toBe(true);
@@ -435,7 +437,7 @@ describe("the notifications", () => {
     expect(payloads.map((payload) => JSON.parse(payload))).toEqual([{ institutions: [northwind] }]);
   });
 
-  it("come from every table sessions and facts are read from, each statement once", async () => {
+  it("come from every table sessions, facts and API keys are read from, each statement once", async () => {
     const tables = [
       ["sessions", "user_id"],
       ["users", "status"],
@@ -452,7 +454,19 @@ describe("the notifications", () => {
       ["lesson_prerequisites", "course_id"],
       ["module_prerequisites", "course_id"],
       ["promotions", "code"],
+      ["api_keys", "name"],
     ] as const;
+    const { publicId, secretHash } = generateApiKey();
+    await db
+      .insertInto("api_keys")
+      .values({
+        institution_id: northwind,
+        name: "HR system",
+        public_id: publicId,
+        secret_hash: secretHash,
+        scopes: ["xapi:write"],
+      })
+      .execute();
     const touched: string[] = [];
     const payloads = await announced(async () => {
       for (const [table, column] of tables) {

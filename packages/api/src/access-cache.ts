@@ -12,6 +12,7 @@
 
 import { type NotificationListener, startNotificationListener } from "@learnops/db/notification-listener";
 import type { OwnMembership } from "@learnops/db/queries/memberships";
+import type { ApiKeyCredential } from "@learnops/db/queries/people";
 import type { CourseStructureRow, LearnerProgressState } from "@learnops/db/queries/progress";
 import type { FoundSession } from "@learnops/db/queries/sessions";
 import type { AccessFacts } from "@learnops/domain/access";
@@ -38,6 +39,8 @@ export interface AccessCacheOptions {
   maxStructures?: number;
   /** Learners' progress states (learner x course, with every lesson row of theirs in it) kept at most. */
   maxProgressStates?: number;
+  /** API keys (machine clients' credentials, by public id) kept at most. */
+  maxApiKeys?: number;
   /** The longest an entry is kept, whatever the notifications say (each is kept 80–100 % of it). */
   ttlMs?: number;
   /** Milliseconds on a monotonic clock; tests pass their own. */
@@ -50,6 +53,7 @@ export const accessCacheDefaults = {
   maxFacts: 20_000,
   maxStructures: 2_000,
   maxProgressStates: 5_000,
+  maxApiKeys: 1_000,
   ttlMs: 30_000,
 } as const;
 
@@ -64,6 +68,7 @@ const userTag = (id: string) => `u:${id}`;
 const courseTag = (id: string) => `c:${id}`;
 const userCourseTag = (pair: string) => `uc:${pair}`;
 const institutionTag = (id: string) => `i:${id}`;
+const apiKeyTag = (publicId: string) => `k:${publicId}`;
 
 /** Reads a notification's payload; an unreadable one evicts everything (never keep what might be stale). */
 export function parseAccessChange(payload: string): Eviction {
@@ -92,7 +97,8 @@ export function parseAccessChange(payload: string): Eviction {
     add("users", userTag) &&
     add("userCourses", userCourseTag) &&
     add("courses", courseTag) &&
-    add("institutions", institutionTag);
+    add("institutions", institutionTag) &&
+    add("apiKeys", apiKeyTag);
   return understood && tags.length > 0 ? tags : "all";
 }
 
@@ -191,6 +197,7 @@ export class AccessCache {
   readonly #facts: TaggedLru<CachedLessonFacts>;
   readonly #structures: TaggedLru<CourseStructureRow>;
   readonly #progressStates: TaggedLru<LearnerProgressState>;
+  readonly #apiKeys: TaggedLru<ApiKeyCredential>;
   readonly #ttlMs: number;
   readonly #clock: () => number;
   /** Whether notifications are known to arrive: entries are kept only then. */
@@ -208,6 +215,7 @@ export class AccessCache {
     this.#facts = new TaggedLru(options.maxFacts ?? accessCacheDefaults.maxFacts);
     this.#structures = new TaggedLru(options.maxStructures ?? accessCacheDefaults.maxStructures);
     this.#progressStates = new TaggedLru(options.maxProgressStates ?? accessCacheDefaults.maxProgressStates);
+    this.#apiKeys = new TaggedLru(options.maxApiKeys ?? accessCacheDefaults.maxApiKeys);
     this.#ttlMs = options.ttlMs ?? accessCacheDefaults.ttlMs;
     this.#clock = options.clock ?? (() => performance.now());
   }
@@ -217,12 +225,13 @@ export class AccessCache {
     return this.#enabled;
   }
 
-  get size(): { sessions: number; facts: number; structures: number; progressStates: number } {
+  get size(): { sessions: number; facts: number; structures: number; progressStates: number; apiKeys: number } {
     return {
       sessions: this.#sessions.size,
       facts: this.#facts.size,
       structures: this.#structures.size,
       progressStates: this.#progressStates.size,
+      apiKeys: this.#apiKeys.size,
     };
   }
 
@@ -254,6 +263,7 @@ export class AccessCache {
       this.#sessions.evictTag(tag);
       this.#facts.evictTag(tag);
       this.#structures.evictTag(tag);
+      this.#apiKeys.evictTag(tag);
     }
   }
 
@@ -263,6 +273,7 @@ export class AccessCache {
     this.#facts.clear();
     this.#structures.clear();
     this.#progressStates.clear();
+    this.#apiKeys.clear();
   }
 
   /**
@@ -344,6 +355,20 @@ export class AccessCache {
     const cached = this.#structures.get(key, this.#clock());
     if (cached) return Promise.resolve(cached);
     return this.#load(this.#structures, key, load, () => [courseTag(courseId), institutionTag(institutionId)]);
+  }
+
+  /**
+   * An API key by its public id, from memory or from `load` (kept when found): authentication still checks
+   * the presented secret, the expiry and the scope on every request. A key's row announces every change (a
+   * revocation, a recorded use), and so does its institution.
+   */
+  apiKey(publicId: string, load: () => Promise<ApiKeyCredential | null>): Promise<ApiKeyCredential | null> {
+    const cached = this.#apiKeys.get(publicId, this.#clock());
+    if (cached) return Promise.resolve(cached);
+    return this.#load(this.#apiKeys, publicId, load, (found) => [
+      apiKeyTag(publicId),
+      institutionTag(found.institution_id),
+    ]);
   }
 
   /**

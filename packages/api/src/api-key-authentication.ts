@@ -1,7 +1,9 @@
 import { apiKeySecretMatches, hasScope, parseApiKey } from "@learnops/auth/api-keys";
 import type { ApiKeyScope } from "@learnops/contracts/auth";
 import type { Database } from "@learnops/db/client";
-import { withApiKeyLookup, withTenant } from "@learnops/db/tenancy";
+import { findApiKeyCredential } from "@learnops/db/queries/people";
+import { withTenant } from "@learnops/db/tenancy";
+import type { AccessCache } from "./access-cache.ts";
 
 export type ApiKeyAuthentication =
   | { ok: true; apiKeyId: string; institutionId: string; scopes: ApiKeyScope[] }
@@ -17,23 +19,21 @@ export const apiKeyUseRecordedEveryMs = 60_000;
 /**
  * Authenticates a machine client by its API key (`Authorization: Bearer lo_…`) for one scope. The key is
  * found by its public id through the one row-level policy that allows it, its secret compared in constant
- * time with the stored hash; its use is recorded, to the minute (`apiKeyUseRecordedEveryMs`). The institution comes from the key, never from the request.
+ * time with the stored hash; its use is recorded, to the minute (`apiKeyUseRecordedEveryMs`). The institution
+ * comes from the key, never from the request. With the access cache, the key's row comes from memory, evicted
+ * on every instance when it changes (a revocation, a recorded use).
  */
 export async function authenticateApiKey(
   db: Database,
   presented: string,
   scope: ApiKeyScope,
   now: Date,
+  accessCache: AccessCache | null = null,
 ): Promise<ApiKeyAuthentication> {
   const parsed = parseApiKey(presented.replace(/^Bearer /, ""));
   if (!parsed) return { ok: false, reason: "unknown" };
-  const key = await withApiKeyLookup(db, parsed.publicId, (trx) =>
-    trx
-      .selectFrom("api_keys")
-      .select(["id", "institution_id", "secret_hash", "scopes", "expires_at", "revoked_at", "last_used_at"])
-      .where("public_id", "=", parsed.publicId)
-      .executeTakeFirst(),
-  );
+  const load = () => findApiKeyCredential(db, parsed.publicId);
+  const key = accessCache ? await accessCache.apiKey(parsed.publicId, load) : await load();
   if (!key || !apiKeySecretMatches(parsed.secret, key.secret_hash)) return { ok: false, reason: "unknown" };
   if (key.revoked_at) return { ok: false, reason: "revoked" };
   if (key.expires_at && key.expires_at <= now) return { ok: false, reason: "expired" };

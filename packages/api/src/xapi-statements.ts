@@ -20,16 +20,15 @@ import {
 } from "@learnops/contracts/xapi";
 import type { Database } from "@learnops/db/client";
 import {
-  enrolledCourseIds,
-  findLessonsForActivity,
-  findStatementLearner,
+  findStatementTarget,
   type StatementActorKey,
   type StatementLearner,
   type StatementLessonRow,
+  type StatementTarget,
 } from "@learnops/db/queries/xapi";
-import { withTenant } from "@learnops/db/tenancy";
 import { statementToProgressEvent } from "@learnops/domain/xapi";
 import type { Logger } from "pino";
+import type { AccessCache } from "./access-cache.ts";
 import { authenticateApiKey } from "./api-key-authentication.ts";
 
 /**
@@ -59,6 +58,8 @@ export interface XapiStatementsRequest {
   now: Date;
   log: Logger;
   requestId: string | null;
+  /** Where the API key is looked up first (see `authenticateApiKey`). */
+  accessCache?: AccessCache | null;
 }
 
 export interface XapiStatementsAnswer {
@@ -233,61 +234,61 @@ function checkShape(value: unknown, index: number): Judged {
   };
 }
 
-/** Lookups made once per request, whatever the number of statements naming the same learner or activity. */
-interface LookupCache {
-  learners: Map<string, StatementLearner | null>;
-  lessons: Map<string, StatementLessonRow[]>;
-}
+type Refusal = { code: XapiRefusal; reason: string; path: "actor" | "object.id" };
 
-/** The learner a statement's actor names in the transaction's institution, or why there is none. */
-async function learnerOf(
-  trx: Database,
-  actor: XapiAgent,
-  publicUrl: string,
-  cache: LookupCache,
-): Promise<StatementLearner | { code: XapiRefusal; reason: string }> {
-  const key = actorKey(actor, publicUrl);
-  if ("refused" in key) return { code: actor.openid ? "unsupported_actor" : "unknown_actor", reason: key.refused };
-  const cacheKey = JSON.stringify(key);
-  if (!cache.learners.has(cacheKey)) cache.learners.set(cacheKey, (await findStatementLearner(trx, key)) ?? null);
-  return (
-    cache.learners.get(cacheKey) ?? {
-      code: "unknown_actor",
-      reason: `No learner of this institution matches ${describeActor(actor)}`,
-    }
-  );
-}
-
-/** The lesson an activity id names for this learner, or why there is not exactly one. */
-async function lessonOf(
-  trx: Database,
-  activityId: string,
-  learner: StatementLearner,
-  cache: LookupCache,
-): Promise<StatementLessonRow | { code: XapiRefusal; reason: string }> {
-  if (!cache.lessons.has(activityId)) cache.lessons.set(activityId, await findLessonsForActivity(trx, activityId));
-  const candidates = cache.lessons.get(activityId) ?? [];
+/** The lesson of the target's candidates for its learner, or why there is not exactly one. */
+function lessonOf(activityId: string, target: StatementTarget): StatementLessonRow | Refusal {
+  const candidates = target.lessons;
   if (candidates.length === 1 && candidates[0]) return candidates[0];
   if (!candidates.length) {
     return {
       code: "unknown_activity",
       reason: `No lesson of this institution has the xAPI activity id or content address ${activityId}`,
+      path: "object.id",
     };
   }
   // The same content in several courses: the lesson of the course the learner is enrolled in.
-  const enrolled = new Set(
-    await enrolledCourseIds(
-      trx,
-      learner.userId,
-      candidates.map((lesson) => lesson.course_id),
-    ),
-  );
-  const ofLearner = candidates.filter((lesson) => enrolled.has(lesson.course_id));
+  const ofLearner = candidates.filter((lesson) => target.enrolledCourseIds.includes(lesson.course_id));
   if (ofLearner.length === 1 && ofLearner[0]) return ofLearner[0];
   return {
     code: "ambiguous_activity",
     reason: `${activityId} is the content address of several lessons${ofLearner.length ? " of courses this learner is enrolled in" : ""}; give each lesson its own xAPI activity id`,
+    path: "object.id",
   };
+}
+
+/**
+ * The learner a statement's actor names and the lesson its activity names, in the key's institution, or why
+ * not. Each pair of actor and activity is looked up once per request (`targets`), one statement each.
+ */
+async function targetOf(
+  db: Database,
+  institutionId: string,
+  statement: XapiStatement,
+  publicUrl: string,
+  targets: Map<string, StatementTarget>,
+): Promise<{ learner: StatementLearner; lesson: StatementLessonRow } | Refusal> {
+  const { actor } = statement;
+  const key = actorKey(actor, publicUrl);
+  if ("refused" in key) {
+    return { code: actor.openid ? "unsupported_actor" : "unknown_actor", reason: key.refused, path: "actor" };
+  }
+  const activityId = statement.object.id;
+  const pair = JSON.stringify([key, activityId]);
+  let target = targets.get(pair);
+  if (!target) {
+    target = await findStatementTarget(db, institutionId, key, activityId);
+    targets.set(pair, target);
+  }
+  if (!target.learner) {
+    return {
+      code: "unknown_actor",
+      reason: `No learner of this institution matches ${describeActor(actor)}`,
+      path: "actor",
+    };
+  }
+  const lesson = lessonOf(activityId, target);
+  return "code" in lesson ? lesson : { learner: target.learner, lesson };
 }
 
 /**
@@ -302,33 +303,27 @@ async function resolveStatements(
   now: Date,
 ): Promise<LearnerEvents[]> {
   const byLearner = new Map<string, LearnerEvents>();
-  await withTenant(db, { institutionId }, async (trx) => {
-    const cache: LookupCache = { learners: new Map(), lessons: new Map() };
-    for (const entry of judged) {
-      const { statement, id, index } = entry;
-      if (!statement || !id) continue;
-      const learner = await learnerOf(trx, statement.actor, publicUrl, cache);
-      if ("code" in learner) {
-        entry.outcome = { index, id, outcome: "refused", ...learner, path: "actor" };
-        continue;
-      }
-      const lesson = await lessonOf(trx, statement.object.id, learner, cache);
-      if ("code" in lesson) {
-        entry.outcome = { index, id, outcome: "refused", ...lesson, path: "object.id" };
-        continue;
-      }
-      const mapped = statementToProgressEvent(statement, id, lesson, now);
-      if (mapped.outcome === "ignored") {
-        entry.outcome = { index, id, outcome: "ignored", reason: mapped.reason };
-      } else if (mapped.outcome === "refused") {
-        entry.outcome = { index, id, outcome: "refused", code: mapped.code, reason: mapped.reason };
-      } else {
-        const group = byLearner.get(learner.userId) ?? { learner, items: [] };
-        group.items.push({ entry, event: mapped.event });
-        byLearner.set(learner.userId, group);
-      }
+  const targets = new Map<string, StatementTarget>();
+  for (const entry of judged) {
+    const { statement, id, index } = entry;
+    if (!statement || !id) continue;
+    const target = await targetOf(db, institutionId, statement, publicUrl, targets);
+    if ("code" in target) {
+      entry.outcome = { index, id, outcome: "refused", ...target };
+      continue;
     }
-  });
+    const { learner, lesson } = target;
+    const mapped = statementToProgressEvent(statement, id, lesson, now);
+    if (mapped.outcome === "ignored") {
+      entry.outcome = { index, id, outcome: "ignored", reason: mapped.reason };
+    } else if (mapped.outcome === "refused") {
+      entry.outcome = { index, id, outcome: "refused", code: mapped.code, reason: mapped.reason };
+    } else {
+      const group = byLearner.get(learner.userId) ?? { learner, items: [] };
+      group.items.push({ entry, event: mapped.event });
+      byLearner.set(learner.userId, group);
+    }
+  }
   return [...byLearner.values()];
 }
 
@@ -414,7 +409,7 @@ export async function receiveXapiStatements(
     log.warn({ reason: "missing_key" }, "xAPI statements refused: authentication");
     return failure(401, "UNAUTHORIZED", "Send the institution's API key: Authorization: Bearer lo_…", requestId);
   }
-  const authentication = await authenticateApiKey(db, `Bearer ${key}`, "xapi:write", now);
+  const authentication = await authenticateApiKey(db, `Bearer ${key}`, "xapi:write", now, request.accessCache);
   if (!authentication.ok) {
     log.warn({ reason: authentication.reason }, "xAPI statements refused: authentication");
     if (authentication.reason === "missing_scope") {

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../client.ts";
+import { withApiKeyLookup } from "../tenancy.ts";
 
 /**
  * People with a membership in the transaction's institution (row-level security supplies it), by email,
@@ -93,6 +94,30 @@ export function findClientGroup(db: Database, id: string) {
     .select(["id", "name", "institution_id"])
     .where("id", "=", id)
     .executeTakeFirst();
+}
+
+/** An API key as authentication needs it: found by its public id, its secret compared with the stored hash. */
+export interface ApiKeyCredential {
+  id: string;
+  institution_id: string;
+  secret_hash: string;
+  scopes: string[];
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/** The key with this public id, through the `api_key_lookup` policy (the only row it lets one read). */
+export async function findApiKeyCredential(db: Database, publicId: string): Promise<ApiKeyCredential | null> {
+  return (
+    (await withApiKeyLookup(db, publicId, (trx) =>
+      trx
+        .selectFrom("api_keys")
+        .select(["id", "institution_id", "secret_hash", "scopes", "expires_at", "revoked_at", "last_used_at"])
+        .where("public_id", "=", publicId)
+        .executeTakeFirst(),
+    )) ?? null
+  );
 }
 
 export function listApiKeys(db: Database) {
