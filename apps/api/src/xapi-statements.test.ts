@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AccessCache, listenForAccessChanges } from "@learnops/api/access-cache";
 import { localPublicUrl as publicUrl } from "@learnops/api/context";
-import { generateApiKey, parseApiKey } from "@learnops/auth/api-keys";
+import { issueApiKey } from "@learnops/api/testing/api-keys";
+import { parseApiKey } from "@learnops/auth/api-keys";
 import { loadDemoData } from "@learnops/db/demo-data";
 import { captureLog } from "@learnops/jobs/testing/log";
 import { setupTestJobQueue } from "@learnops/jobs/testing/queue";
@@ -45,20 +46,9 @@ const keys: Record<"xapi" | "reports" | "revoked" | "expired" | "lakeside", stri
 };
 
 async function issueKey(institutionId: string, scopes: string[], state: { revoked?: boolean; expired?: boolean } = {}) {
-  const { key, publicId, secretHash } = generateApiKey();
-  await db
-    .insertInto("api_keys")
-    .values({
-      institution_id: institutionId,
-      name: "Video platform",
-      public_id: publicId,
-      secret_hash: secretHash,
-      scopes,
-      revoked_at: state.revoked ? new Date() : null,
-      expires_at: state.expired ? new Date(Date.now() - 60_000) : null,
-    })
-    .execute();
-  return key;
+  const revokedAt = state.revoked ? new Date() : null;
+  const expiresAt = state.expired ? new Date(Date.now() - 60_000) : null;
+  return (await issueApiKey(db, { institutionId, scopes, name: "Video platform", revokedAt, expiresAt })).key;
 }
 
 async function addLearner(email: string) {

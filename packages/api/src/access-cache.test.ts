@@ -1,4 +1,3 @@
-import { generateApiKey } from "@learnops/auth/api-keys";
 import { hashPassword } from "@learnops/auth/passwords";
 import { sessionIdFromToken } from "@learnops/auth/session-tokens";
 import { loadDemoData } from "@learnops/db/demo-data";
@@ -18,6 +17,7 @@ import {
 } from "./access-cache.ts";
 import { decideLessonAccess } from "./access-decisions.ts";
 import { resolveSession, startSession } from "./sessions.ts";
+import { issueApiKey } from "./testing/api-keys.ts";
 import { demoTestPassword } from "./testing/sign-in.ts";
 
 const { db, appDb, appUrl } = await setupTestJobQueue();
@@ -456,17 +456,7 @@ describe("the notifications", () => {
       ["promotions", "code"],
       ["api_keys", "name"],
     ] as const;
-    const { publicId, secretHash } = generateApiKey();
-    await db
-      .insertInto("api_keys")
-      .values({
-        institution_id: northwind,
-        name: "HR system",
-        public_id: publicId,
-        secret_hash: secretHash,
-        scopes: ["xapi:write"],
-      })
-      .execute();
+    await issueApiKey(db, { institutionId: northwind, scopes: ["xapi:write"] });
     const touched: string[] = [];
     const payloads = await announced(async () => {
       for (const [table, column] of tables) {

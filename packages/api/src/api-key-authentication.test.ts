@@ -3,25 +3,16 @@ import { loadDemoData } from "@learnops/db/demo-data";
 import { setupTestDatabase } from "@learnops/db/testing/database";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiKeyUseRecordedEveryMs, authenticateApiKey } from "./api-key-authentication.ts";
+import { issueApiKey } from "./testing/api-keys.ts";
 
 const { db, appDb } = await setupTestDatabase();
 let northwind = "";
 
 async function issue(values: { scopes: string[]; revoked?: boolean; expiresAt?: Date }) {
-  const { key, publicId, secretHash } = generateApiKey();
-  await db
-    .insertInto("api_keys")
-    .values({
-      institution_id: northwind,
-      name: "HR system",
-      public_id: publicId,
-      secret_hash: secretHash,
-      scopes: values.scopes,
-      revoked_at: values.revoked ? new Date() : null,
-      expires_at: values.expiresAt ?? null,
-    })
-    .execute();
-  return key;
+  const { scopes, revoked, expiresAt } = values;
+  return (
+    await issueApiKey(db, { institutionId: northwind, scopes, revokedAt: revoked ? new Date() : null, expiresAt })
+  ).key;
 }
 
 beforeAll(async () => {

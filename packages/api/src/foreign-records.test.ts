@@ -1,4 +1,3 @@
-import { generateApiKey } from "@learnops/auth/api-keys";
 import { testIdentityProviderKeys } from "@learnops/auth/saml/testing/keys";
 import type { Role } from "@learnops/contracts/auth";
 import { loadDemoData } from "@learnops/db/demo-data";
@@ -11,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createContextInner } from "./context.ts";
 import { appRouter, createCaller } from "./root.ts";
 import { resolveSession, startSession } from "./sessions.ts";
+import { issueApiKey } from "./testing/api-keys.ts";
 
 /**
  * The other half of the permission matrix: what a procedure does with another institution's records.
@@ -433,19 +433,8 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
   foreign.clientGroupId = await idOf("client_groups", "name", "Contoso Clinics");
-  const { publicId, secretHash } = generateApiKey();
   foreign.apiKeyId = (
-    await db
-      .insertInto("api_keys")
-      .values({
-        institution_id: northwind,
-        name: "Northwind HR feed",
-        public_id: publicId,
-        secret_hash: secretHash,
-        scopes: ["enrolments:read"],
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow()
+    await issueApiKey(db, { institutionId: northwind, name: "Northwind HR feed", scopes: ["enrolments:read"] })
   ).id;
 
   await withTenant(db, { institutionId: northwind }, async (trx) => {

@@ -7,7 +7,7 @@
 // throughput (open loop), since a saturated closed loop's latency is only connections / throughput.
 import { createHash, randomUUID } from "node:crypto";
 import { appRouter } from "@learnops/api/root";
-import { generateApiKey } from "@learnops/auth/api-keys";
+import { issueApiKey } from "@learnops/api/testing/api-keys";
 import type { ProgressEventInput } from "@learnops/contracts/progress";
 import { withTenant } from "@learnops/db/tenancy";
 import { sql } from "kysely";
@@ -271,18 +271,9 @@ function eventStreams(fixture: Fixture, prefix: string) {
 
 /** A key with the xapi:write scope, as an institution issues one to its video platform. */
 async function issueXapiKey(stack: Stack, fixture: Fixture): Promise<string> {
-  const { key, publicId, secretHash } = generateApiKey();
-  await stack.ownerDb
-    .insertInto("api_keys")
-    .values({
-      institution_id: fixture.institutionId,
-      name: "Benchmark video platform",
-      public_id: publicId,
-      secret_hash: secretHash,
-      scopes: ["xapi:write"],
-    })
-    .execute();
-  return key;
+  const { institutionId } = fixture;
+  return (await issueApiKey(stack.ownerDb, { institutionId, name: "Benchmark video platform", scopes: ["xapi:write"] }))
+    .key;
 }
 
 /**
