@@ -210,7 +210,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
   if (create.isSuccess) {
     return (
       <ModalDialog title={`Copy the key for “${create.variables.name}”`} onClose={onClose}>
-        <NewKey secret={create.data.key} onDone={onClose} />
+        <NewKey secret={create.data.key} scopes={create.variables.scopes} onDone={onClose} />
       </ModalDialog>
     );
   }
@@ -278,8 +278,19 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
   );
 }
 
-/** The new key, once: a read-only field to select, a copy button, and the warning that it is shown only now. */
-function NewKey({ secret, onDone }: { secret: string; onDone: () => void }) {
+/**
+ * The new key, once: a read-only field to select, a copy button, and the warning that it is shown only now;
+ * for a key that may send xAPI statements, what to enter in the tool (docs/api.md, "xAPI statements").
+ */
+function NewKey({
+  secret,
+  scopes: granted,
+  onDone,
+}: {
+  secret: string;
+  scopes: readonly ApiKeyScope[];
+  onDone: () => void;
+}) {
   const id = useId();
   const fieldRef = useRef<HTMLTextAreaElement>(null);
   const copyId = `${id}-copy`;
@@ -310,18 +321,19 @@ function NewKey({ secret, onDone }: { secret: string; onDone: () => void }) {
       </p>
       <div className="field">
         <label htmlFor={id}>API key</label>
-        {/* A text area, so the whole key shows, wrapped, and can still be selected in one go. */}
+        {/* A text area, so the whole key shows, wrapped (three lines at 360 px), and can still be selected in one go. */}
         <textarea
           ref={fieldRef}
           id={id}
           className="input new-key-value"
           value={secret}
           readOnly
-          rows={2}
+          rows={3}
           spellCheck={false}
           onFocus={(event) => event.target.select()}
         />
       </div>
+      {granted.includes("xapi:write") ? <XapiToolSetup headingId={`${id}-xapi`} /> : null}
       <div className="dialog-actions">
         <Button id={copyId} variant="primary" onPress={() => void copy()}>
           Copy key
@@ -330,6 +342,33 @@ function NewKey({ secret, onDone }: { secret: string; onDone: () => void }) {
       </div>
       <StatusMessage tone="positive">{copyOutcome}</StatusMessage>
     </>
+  );
+}
+
+/** Where an xAPI tool (a video platform, authoring tool or LRS forwarder) sends statements, and how it signs in. */
+function XapiToolSetup({ headingId }: { headingId: string }) {
+  // The API serves this console, so the statements endpoint is on the same origin.
+  const endpoint = new URL("/xapi/", window.location.href).href;
+  return (
+    <section className="xapi-setup" aria-labelledby={headingId}>
+      <h4 id={headingId}>In the xAPI tool</h4>
+      <dl>
+        <dt>Endpoint (LRS address)</dt>
+        <dd>
+          <code>{endpoint}</code>
+        </dd>
+        <dt>Key or user name</dt>
+        <dd>This API key</dd>
+        <dt>Secret or password</dt>
+        <dd>Leave it empty</dd>
+        <dt>xAPI version</dt>
+        <dd>1.0.3</dd>
+      </dl>
+      <p>
+        Learners are found by their email address, its SHA-1 (mbox_sha1sum) or their single sign-on account; lessons by
+        their xAPI activity id, or else their content address.
+      </p>
+    </section>
   );
 }
 

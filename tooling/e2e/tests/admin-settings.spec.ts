@@ -192,6 +192,58 @@ test.describe("admin console: API keys", () => {
   });
 });
 
+test.describe("admin console: a key for an xAPI tool", () => {
+  test("says what to enter in the tool, at 360 px, and the endpoint it names takes the key", async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    await page.goto("/admin/api-keys");
+    await signIn(page, "chloe.admin@example.org");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    const dialog = page.getByRole("dialog", { name: "Create an API key" });
+    const keyName = uniqueName("Video platform");
+    await dialog.getByLabel("Name").fill(keyName);
+    await dialog.getByRole("checkbox", { name: /Send learning records/ }).check();
+    await dialog.getByRole("button", { name: "Create key" }).click();
+
+    const shown = page.getByRole("dialog", { name: `Copy the key for “${keyName}”` });
+    const secret = await shown.getByLabel("API key").inputValue();
+    const setup = shown.getByRole("region", { name: "In the xAPI tool" });
+    const endpoint = new URL("/xapi/", page.url()).href;
+    await expect(setup.getByRole("definition")).toHaveText([endpoint, "This API key", "Leave it empty", "1.0.3"]);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await expectNoAxeViolations(page);
+    // The dialog scrolls within the small screen to the last of it.
+    const doneButton = shown.getByRole("button", { name: "I have stored the key" });
+    await doneButton.scrollIntoViewIfNeeded();
+    await expect(doneButton).toBeInViewport();
+    await page.screenshot({ path: test.info().outputPath("learnops-settings-360-xapi-key-setup.png") });
+
+    // What the tool will do with it: the endpoint answers, and takes the key (an empty batch is refused only
+    // after the key is accepted; another key is refused first).
+    const about = await page.request.get(new URL("about", endpoint).href);
+    expect(await about.json()).toEqual({ version: ["1.0.3"] });
+    const send = (key: string) =>
+      page.request.post(new URL("statements", endpoint).href, {
+        headers: { authorization: `Bearer ${key}`, "x-experience-api-version": "1.0.3" },
+        data: [],
+      });
+    const accepted = await send(secret);
+    expect(accepted.status()).toBe(400);
+    expect(await accepted.json()).toMatchObject({ message: "Send at least one statement" });
+    expect((await send(`${secret.slice(0, -4)}aaaa`)).status()).toBe(401);
+
+    // A key without the xapi:write scope has no such section.
+    await doneButton.click();
+    await page.getByRole("button", { name: "Create API key" }).click();
+    await dialog.getByLabel("Name").fill(uniqueName("Reporting"));
+    await dialog.getByRole("checkbox", { name: /Read reports/ }).check();
+    await dialog.getByRole("button", { name: "Create key" }).click();
+    await expect(page.getByRole("dialog", { name: /Copy the key for/ })).toContainText(
+      "You will not see this key again.",
+    );
+    await expect(page.getByRole("region", { name: "In the xAPI tool" })).toHaveCount(0);
+  });
+});
+
 test.describe("admin console: audit log", () => {
   test("filters live in the address, pages go by cursor, and the chain verifies", async ({ page }) => {
     await page.goto("/admin/client-groups");
