@@ -20,10 +20,11 @@ import {
 } from "@learnops/contracts/xapi";
 import type { Database } from "@learnops/db/client";
 import {
-  findStatementTarget,
+  findStatementTargets,
   type StatementActorKey,
   type StatementLearner,
   type StatementLessonRow,
+  type StatementSubject,
   type StatementTarget,
 } from "@learnops/db/queries/xapi";
 import { statementToProgressEvent } from "@learnops/domain/xapi";
@@ -257,43 +258,36 @@ function lessonOf(activityId: string, target: StatementTarget): StatementLessonR
   };
 }
 
-/**
- * The learner a statement's actor names and the lesson its activity names, in the key's institution, or why
- * not. Each pair of actor and activity is looked up once per request (`targets`), one statement each.
- */
-async function targetOf(
-  db: Database,
-  institutionId: string,
-  statement: XapiStatement,
-  publicUrl: string,
-  targets: Map<string, StatementTarget>,
-): Promise<{ learner: StatementLearner; lesson: StatementLessonRow } | Refusal> {
+/** What a well-formed statement is about: its subject to look up, or why its actor cannot be resolved. */
+function subjectOf(statement: XapiStatement, publicUrl: string): StatementSubject | Refusal {
   const { actor } = statement;
   const key = actorKey(actor, publicUrl);
   if ("refused" in key) {
     return { code: actor.openid ? "unsupported_actor" : "unknown_actor", reason: key.refused, path: "actor" };
   }
-  const activityId = statement.object.id;
-  const pair = JSON.stringify([key, activityId]);
-  let target = targets.get(pair);
-  if (!target) {
-    target = await findStatementTarget(db, institutionId, key, activityId);
-    targets.set(pair, target);
-  }
+  return { key, activityId: statement.object.id };
+}
+
+/** The learner and lesson a looked-up subject names, or why not. */
+function judgeTarget(
+  statement: XapiStatement,
+  target: StatementTarget,
+): { learner: StatementLearner; lesson: StatementLessonRow } | Refusal {
   if (!target.learner) {
     return {
       code: "unknown_actor",
-      reason: `No learner of this institution matches ${describeActor(actor)}`,
+      reason: `No learner of this institution matches ${describeActor(statement.actor)}`,
       path: "actor",
     };
   }
-  const lesson = lessonOf(activityId, target);
+  const lesson = lessonOf(statement.object.id, target);
   return "code" in lesson ? lesson : { learner: target.learner, lesson };
 }
 
 /**
  * Finds who and what each well-formed statement is about, in the key's institution only, and maps it to a
- * progress event. Statements ignored or refused get their outcome; the events are returned per learner.
+ * progress event. Every distinct actor and activity of the request is looked up at once, in one statement.
+ * Statements ignored or refused get their outcome; the events are returned per learner.
  */
 async function resolveStatements(
   db: Database,
@@ -302,17 +296,34 @@ async function resolveStatements(
   publicUrl: string,
   now: Date,
 ): Promise<LearnerEvents[]> {
-  const byLearner = new Map<string, LearnerEvents>();
-  const targets = new Map<string, StatementTarget>();
+  const subjects = new Map<string, StatementSubject>();
+  const pending: { entry: Judged; statement: XapiStatement; id: string; subject: string }[] = [];
   for (const entry of judged) {
     const { statement, id, index } = entry;
     if (!statement || !id) continue;
-    const target = await targetOf(db, institutionId, statement, publicUrl, targets);
-    if ("code" in target) {
-      entry.outcome = { index, id, outcome: "refused", ...target };
+    const subject = subjectOf(statement, publicUrl);
+    if ("code" in subject) {
+      entry.outcome = { index, id, outcome: "refused", ...subject };
       continue;
     }
-    const { learner, lesson } = target;
+    const name = JSON.stringify([subject.key, subject.activityId]);
+    subjects.set(name, subject);
+    pending.push({ entry, statement, id, subject: name });
+  }
+  const found = await findStatementTargets(db, institutionId, [...subjects.values()]);
+  const targets = new Map([...subjects.keys()].map((name, i) => [name, found[i]]));
+
+  const byLearner = new Map<string, LearnerEvents>();
+  for (const { entry, statement, id, subject } of pending) {
+    const { index } = entry;
+    const target = targets.get(subject);
+    if (!target) throw new Error("a statement's subject was not looked up");
+    const judgement = judgeTarget(statement, target);
+    if ("code" in judgement) {
+      entry.outcome = { index, id, outcome: "refused", ...judgement };
+      continue;
+    }
+    const { learner, lesson } = judgement;
     const mapped = statementToProgressEvent(statement, id, lesson, now);
     if (mapped.outcome === "ignored") {
       entry.outcome = { index, id, outcome: "ignored", reason: mapped.reason };

@@ -35,28 +35,45 @@ export interface StatementTarget {
   enrolledCourseIds: string[];
 }
 
+/** An actor's key and an activity id: what one statement is about. */
+export interface StatementSubject {
+  key: StatementActorKey;
+  activityId: string;
+}
+
 /**
- * The institution's learner an actor names and the lessons an activity id names, in one statement outside any
- * transaction (`xapi_statement_target`, migration 20261203T180100): it scopes itself to the institution, so
- * pass the API key's, never a value from the statement.
+ * For each subject, the institution's learner its actor names and the lessons its activity id names, in
+ * order, all in one statement outside any transaction (`xapi_statement_target` per subject, migration
+ * 20261203T180100): the function scopes itself to the institution, so pass the API key's, never a value
+ * from a statement.
  */
-export async function findStatementTarget(
+export async function findStatementTargets(
   db: Database,
   institutionId: string,
-  key: StatementActorKey,
-  activityId: string,
-): Promise<StatementTarget> {
-  const actor =
-    key.by === "email"
-      ? { ...key, email: key.email.toLowerCase() }
-      : key.by === "mbox_sha1sum"
-        ? { ...key, sha1: key.sha1.toLowerCase() }
-        : key;
-  const { rows } = await sql<{ target: StatementTarget }>`
-    select xapi_statement_target(${institutionId}, ${JSON.stringify(actor)}::jsonb, ${activityId}) as target`.execute(
-    db,
-  );
-  const target = rows[0]?.target;
-  if (!target) throw new Error("xapi_statement_target returned no row");
-  return target;
+  subjects: readonly StatementSubject[],
+): Promise<StatementTarget[]> {
+  if (!subjects.length) return [];
+  const rows = subjects.map(({ key, activityId }) => ({
+    actor:
+      key.by === "email"
+        ? { ...key, email: key.email.toLowerCase() }
+        : key.by === "mbox_sha1sum"
+          ? { ...key, sha1: key.sha1.toLowerCase() }
+          : key,
+    activity: activityId,
+  }));
+  // One subject (a tool's usual request, one statement) is called directly: unpacking an array costs more.
+  const [only] = rows;
+  const { rows: found } =
+    rows.length === 1 && only
+      ? await sql<{ target: StatementTarget }>`
+          select xapi_statement_target(${institutionId}, ${JSON.stringify(only.actor)}::jsonb, ${only.activity}) as target`.execute(
+          db,
+        )
+      : await sql<{ target: StatementTarget }>`
+          select xapi_statement_target(${institutionId}, s.subject->'actor', s.subject->>'activity') as target
+            from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as s(subject, n)
+           order by s.n`.execute(db);
+  if (found.length !== subjects.length) throw new Error("xapi_statement_target did not answer every subject");
+  return found.map((row) => row.target);
 }
