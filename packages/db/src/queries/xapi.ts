@@ -26,7 +26,7 @@ export interface StatementLessonRow {
   title: string;
 }
 
-/** Who and what a statement is about, as far as the institution's data says (see `findStatementTarget`). */
+/** Who and what a statement is about, as far as the institution's data says (see `findStatementTargets`). */
 export interface StatementTarget {
   learner: StatementLearner | null;
   /** The lesson whose xAPI activity id it is, else every lesson whose content address it is (oldest first). */
