@@ -352,7 +352,7 @@ function XapiToolSetup({ headingId }: { headingId: string }) {
   return (
     <section className="xapi-setup" aria-labelledby={headingId}>
       <h4 id={headingId}>In the xAPI tool</h4>
-      <dl>
+      <dl className="definition-list">
         <dt>Endpoint (LRS address)</dt>
         <dd>
           <code>{endpoint}</code>
